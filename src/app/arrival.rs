@@ -1,0 +1,160 @@
+//! What an incoming MQTT message means for the state.
+
+use chrono::{DateTime, Utc};
+
+use super::people::Change;
+use super::room::{Entry, Message};
+use super::{Conn, Effect, Record, State};
+use crate::protocol::payload::{decode_chat, decode_presence, PresenceError};
+use crate::protocol::{sanitize, validate_username, ChatIn, Status, TopicRef};
+
+/// A sender's clock further off than this is not believed.
+const MAX_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: bool, fx: &mut Vec<Effect>) {
+    match state.topics.parse(topic) {
+        TopicRef::Chat(room) => {
+            if let Some(index) = state.rooms.iter().position(|r| r.name == room) {
+                chat(state, index, decode_chat(payload), fx);
+            }
+        }
+        TopicRef::Direct(to) if to == state.me() => {
+            let chat_in = decode_chat(payload);
+            let from = match chat_in.user.as_deref() {
+                Some(user) if validate_username(user).is_ok() => user.to_owned(),
+                _ => "?".to_owned(),
+            };
+            let index = state.open_room(&format!("@{from}"));
+            chat(state, index, chat_in, fx);
+        }
+        TopicRef::Presence(user) => presence(state, user, payload, retained, fx),
+        TopicRef::Direct(_) | TopicRef::Other => {}
+    }
+}
+
+fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) {
+    let now = state.now;
+    let line_mode = state.line_mode();
+    let room = &mut state.rooms[index];
+    if let Some(id) = &chat_in.id {
+        if !room.seen.insert(id) {
+            return;
+        }
+    }
+    let (time, skewed) = match chat_in.ts {
+        Some(ts) if (ts - now).abs() <= MAX_CLOCK_SKEW => (ts, false),
+        Some(_) => (now, true),
+        None => (now, false),
+    };
+    let me = &state.settings.username;
+    let from_me = chat_in.user.as_deref() == Some(me.as_str());
+    let mention = !from_me && mentions(&chat_in.text, me);
+    let message = Message {
+        id: chat_in.id,
+        user: chat_in.user,
+        text: chat_in.text,
+        cut: chat_in.cut,
+        kind: chat_in.kind,
+        form: chat_in.form,
+        time,
+        skewed,
+        mention,
+        own: None,
+        tag: None,
+    };
+    if line_mode {
+        let room = room.name.clone();
+        fx.push(Effect::Print(Record::Message { room, message }));
+        return;
+    }
+    if index != state.active {
+        room.unread += 1;
+        room.mentioned |= mention;
+    }
+    room.push(Entry::Message(message));
+    if mention && state.settings.bell {
+        fx.push(Effect::Bell);
+    }
+}
+
+/// True when `text` names `user` as a whole word, ignoring case.
+pub fn mentions(text: &str, user: &str) -> bool {
+    let is_name_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let text_lower = text.to_lowercase();
+    let user_lower = user.to_lowercase();
+    text_lower.match_indices(&user_lower).any(|(at, found)| {
+        let before = text_lower[..at].chars().next_back();
+        let after = text_lower[at + found.len()..].chars().next();
+        !before.is_some_and(is_name_char) && !after.is_some_and(|c| is_name_char(c) && c != '.')
+    })
+}
+
+fn presence(state: &mut State, user: &str, payload: &[u8], retained: bool, fx: &mut Vec<Effect>) {
+    if let Err(err) = validate_username(user) {
+        let shown = sanitize::name(user).chars().take(80).collect::<String>();
+        state.notice(format!("ignored presence for \"{shown}\": {err}"), fx);
+        return;
+    }
+    let presence = match decode_presence(payload) {
+        Ok(p) => p,
+        Err(PresenceError::Cleared) => return,
+        Err(_) => {
+            state.notice(format!("unreadable presence for {user}"), fx);
+            return;
+        }
+    };
+    if user == state.me() && presence.status == Status::Offline && presence.session != state.session {
+        // A will of an earlier connection (or of our other terminal): we are
+        // here, so say so again (PROTOCOL.md, presence rules).
+        if matches!(state.conn, Conn::Connected { .. }) && !state.is_quitting() {
+            state.publish_presence(Status::Online, fx);
+            return;
+        }
+    }
+    let change = state.people.apply(user, &presence, state.now);
+    let status = match change {
+        Change::Status(status) => status,
+        Change::Unchanged => return,
+        Change::Full => {
+            if state.people.len() == super::MAX_PEOPLE {
+                // Said once per overflow: the list stays full until someone leaves it.
+                state.notice(
+                    format!("people list full ({} people); ignoring {user}", super::MAX_PEOPLE),
+                    fx,
+                );
+            }
+            return;
+        }
+    };
+    let ts: DateTime<Utc> = presence.ts.unwrap_or(state.now);
+    if state.line_mode() {
+        fx.push(Effect::Print(Record::Presence {
+            user: user.to_owned(),
+            status,
+            ts,
+            retained,
+        }));
+    } else if !retained {
+        let text = match status {
+            Status::Online => format!("{user} is online"),
+            Status::Away => format!("{user} is away"),
+            Status::Offline => format!("{user} went offline"),
+        };
+        state.notice(text, fx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    #[test]
+    fn mention_is_a_whole_word_in_any_case() {
+        assert!(mentions("hi alice!", "alice"));
+        assert!(mentions("ALICE: look", "alice"));
+        assert!(mentions("thanks alice.", "alice"));
+        assert!(!mentions("malice", "alice"));
+        assert!(!mentions("alice_bot says", "alice"));
+        assert!(!mentions("nothing here", "alice"));
+    }
+}

@@ -1,0 +1,221 @@
+//! One room's scrollback: capped, deduplicated by message id, and scrollable.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
+
+use chrono::{DateTime, Utc};
+
+use crate::protocol::{Form, Kind};
+
+/// Where one of our own messages stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Typed, not yet acknowledged by the broker (maybe waiting in the outbox).
+    Pending,
+    /// The broker acknowledged it.
+    Sent,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: Option<String>,
+    /// `None`: the sender is unknown (`?`).
+    pub user: Option<String>,
+    pub text: String,
+    /// Bytes cut off for display.
+    pub cut: usize,
+    pub kind: Kind,
+    pub form: Form,
+    /// When to show it: the sender's time, or arrival when the sender's clock is off.
+    pub time: DateTime<Utc>,
+    pub skewed: bool,
+    pub mention: bool,
+    pub own: Option<Delivery>,
+    /// Our own tag for messages we sent (ties acks to the entry).
+    pub tag: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Message(Message),
+    Notice { time: DateTime<Utc>, text: String },
+}
+
+impl Entry {
+    pub fn time(&self) -> DateTime<Utc> {
+        match self {
+            Entry::Message(m) => m.time,
+            Entry::Notice { time, .. } => *time,
+        }
+    }
+}
+
+/// Remembers recent message ids in a fixed amount of memory.
+#[derive(Debug, Default)]
+pub struct SeenIds {
+    set: HashSet<u64>,
+    order: VecDeque<u64>,
+    cap: usize,
+}
+
+impl SeenIds {
+    pub fn new(cap: usize) -> Self {
+        SeenIds {
+            set: HashSet::with_capacity(cap.min(4096)),
+            order: VecDeque::with_capacity(cap.min(4096)),
+            cap: cap.max(1),
+        }
+    }
+
+    fn key(id: &str) -> u64 {
+        let mut h = DefaultHasher::new();
+        id.hash(&mut h);
+        h.finish()
+    }
+
+    /// True when `id` is new (and now remembered).
+    pub fn insert(&mut self, id: &str) -> bool {
+        let key = Self::key(id);
+        if !self.set.insert(key) {
+            return false;
+        }
+        if self.order.len() == self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        self.order.push_back(key);
+        true
+    }
+}
+
+#[derive(Debug)]
+pub struct Room {
+    pub name: String,
+    pub entries: VecDeque<Entry>,
+    pub cap: usize,
+    pub seen: SeenIds,
+    pub unread: usize,
+    pub mentioned: bool,
+    /// Entries hidden below the view (0: at the live end).
+    pub scroll_back: usize,
+    /// Messages that arrived while scrolled up.
+    pub new_below: usize,
+}
+
+/// Ids remembered per room: enough to catch QoS 1 redeliveries.
+const SEEN_IDS_PER_ROOM: usize = 4096;
+
+impl Room {
+    pub fn new(name: &str, cap: usize) -> Self {
+        Room {
+            name: name.to_owned(),
+            entries: VecDeque::new(),
+            cap,
+            seen: SeenIds::new(SEEN_IDS_PER_ROOM),
+            unread: 0,
+            mentioned: false,
+            scroll_back: 0,
+            new_below: 0,
+        }
+    }
+
+    pub fn push(&mut self, entry: Entry) {
+        if self.cap == 0 {
+            return;
+        }
+        if self.entries.len() == self.cap {
+            self.entries.pop_front();
+        }
+        let is_message = matches!(entry, Entry::Message(_));
+        self.entries.push_back(entry);
+        if self.scroll_back > 0 {
+            self.scroll_back = (self.scroll_back + 1).min(self.entries.len());
+            if is_message {
+                self.new_below += 1;
+            }
+        }
+    }
+
+    pub fn scroll_up(&mut self, by: usize) {
+        self.scroll_back = (self.scroll_back + by).min(self.entries.len().saturating_sub(1));
+    }
+
+    pub fn scroll_down(&mut self, by: usize) {
+        self.scroll_back = self.scroll_back.saturating_sub(by);
+        if self.scroll_back == 0 {
+            self.new_below = 0;
+        }
+    }
+
+    pub fn to_live_end(&mut self) {
+        self.scroll_back = 0;
+        self.new_below = 0;
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.to_live_end();
+    }
+
+    pub fn own_message_mut(&mut self, tag: u64) -> Option<&mut Message> {
+        self.entries.iter_mut().rev().find_map(|e| match e {
+            Entry::Message(m) if m.tag == Some(tag) => Some(m),
+            _ => None,
+        })
+    }
+
+    pub fn message_by_id_mut(&mut self, id: &str) -> Option<&mut Message> {
+        self.entries.iter_mut().rev().find_map(|e| match e {
+            Entry::Message(m) if m.id.as_deref() == Some(id) => Some(m),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(n: usize) -> Entry {
+        Entry::Notice {
+            time: DateTime::<Utc>::UNIX_EPOCH,
+            text: n.to_string(),
+        }
+    }
+
+    #[test]
+    fn scrollback_is_capped() {
+        let mut room = Room::new("r", 3);
+        for n in 0..5 {
+            room.push(notice(n));
+        }
+        assert_eq!(room.entries.len(), 3);
+        assert_eq!(room.entries[0], notice(2));
+    }
+
+    #[test]
+    fn seen_ids_forget_the_oldest_at_the_cap() {
+        let mut seen = SeenIds::new(2);
+        assert!(seen.insert("a"));
+        assert!(!seen.insert("a"));
+        assert!(seen.insert("b"));
+        assert!(seen.insert("c"));
+        assert!(seen.insert("a"), "a was forgotten");
+    }
+
+    #[test]
+    fn view_stays_put_while_scrolled_up() {
+        let mut room = Room::new("r", 100);
+        for n in 0..10 {
+            room.push(notice(n));
+        }
+        room.scroll_up(4);
+        room.push(notice(10));
+        assert_eq!(room.scroll_back, 5);
+        room.scroll_down(10);
+        assert_eq!((room.scroll_back, room.new_below), (0, 0));
+    }
+}

@@ -1,0 +1,317 @@
+//! One output line per event: `HH:MM:SS #room <user> text`, or JSON.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Local, Offset, Utc};
+
+use crate::app::room::Message;
+use crate::app::{is_direct, Record};
+use crate::protocol::json::write_str;
+use crate::protocol::payload::{format_ts, human_size};
+use crate::protocol::sanitize::{self, Newlines};
+use crate::protocol::{Form, Kind, Status};
+
+/// Local time of day without asking the time zone database for every line.
+pub struct Clock {
+    offset_secs: i64,
+    checked: Option<i64>,
+}
+
+impl Clock {
+    pub fn new() -> Self {
+        Clock {
+            offset_secs: 0,
+            checked: None,
+        }
+    }
+
+    fn offset(&mut self, at: DateTime<Utc>) -> i64 {
+        let secs = at.timestamp();
+        // Re-read at most once a minute: catches DST changes within a minute.
+        if self.checked.is_none_or(|checked| secs.abs_diff(checked) >= 60) {
+            self.offset_secs = Local
+                .offset_from_utc_datetime(&at.naive_utc())
+                .fix()
+                .local_minus_utc()
+                .into();
+            self.checked = Some(secs);
+        }
+        self.offset_secs
+    }
+
+    pub fn hms(&mut self, at: DateTime<Utc>) -> [u8; 8] {
+        let local = (at.timestamp() + self.offset(at)).rem_euclid(86_400);
+        let (h, m, s) = (local / 3600, local / 60 % 60, local % 60);
+        let d = |v: i64| b'0' + v as u8;
+        [
+            d(h / 10),
+            d(h % 10),
+            b':',
+            d(m / 10),
+            d(m % 10),
+            b':',
+            d(s / 10),
+            d(s % 10),
+        ]
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+use chrono::TimeZone;
+
+pub struct Formatter {
+    json: bool,
+    clock: Clock,
+}
+
+fn room_label(room: &str) -> String {
+    if is_direct(room) {
+        room.to_owned()
+    } else {
+        format!("#{room}")
+    }
+}
+
+fn user_label(m: &Message) -> std::borrow::Cow<'_, str> {
+    match &m.user {
+        Some(user) => sanitize::name(user),
+        None => "?".into(),
+    }
+}
+
+/// The text as shown: placeholders for binary, a marker for what was cut.
+pub fn shown_text(m: &Message) -> String {
+    let mut text = match m.form {
+        Form::Binary { len } => format!("<binary, {}>", human_size(len)),
+        _ => m.text.clone(),
+    };
+    if m.cut > 0 {
+        text.push_str(&format!(" … {} more", human_size(m.cut)));
+    }
+    text
+}
+
+impl Formatter {
+    pub fn new(json: bool) -> Self {
+        Formatter {
+            json,
+            clock: Clock::new(),
+        }
+    }
+
+    pub fn write(&mut self, out: &mut impl Write, record: &Record) -> io::Result<()> {
+        match (record, self.json) {
+            (Record::Message { room, message }, false) => self.message_line(out, room, message),
+            (Record::Message { room, message }, true) => message_json(out, room, message),
+            (
+                Record::Presence {
+                    user,
+                    status,
+                    ts,
+                    retained,
+                },
+                false,
+            ) => {
+                out.write_all(&self.clock.hms(Utc::now()))?;
+                let user = sanitize::name(user);
+                match status {
+                    Status::Online => writeln!(out, " * {user} is online"),
+                    Status::Away => writeln!(out, " * {user} is away"),
+                    Status::Offline if *retained => {
+                        let seen = ts.with_timezone(&Local).format("%Y-%m-%d %H:%M");
+                        writeln!(out, " * {user} went offline (last seen {seen})")
+                    }
+                    Status::Offline => writeln!(out, " * {user} went offline"),
+                }
+            }
+            (
+                Record::Presence {
+                    user,
+                    status,
+                    ts,
+                    retained,
+                },
+                true,
+            ) => {
+                out.write_all(b"{\"event\":\"presence\",\"user\":")?;
+                write_str(out, user)?;
+                writeln!(
+                    out,
+                    ",\"status\":\"{}\",\"ts\":\"{}\",\"retained\":{retained}}}",
+                    status.as_str(),
+                    format_ts(*ts)
+                )
+            }
+        }
+    }
+
+    fn message_line(&mut self, out: &mut impl Write, room: &str, m: &Message) -> io::Result<()> {
+        out.write_all(&self.clock.hms(m.time))?;
+        let room = sanitize::name(&room_label(room)).into_owned();
+        let user = user_label(m);
+        match m.kind {
+            Kind::Action => write!(out, " {room} * {user} ")?,
+            Kind::Text => write!(out, " {room} <{user}> ")?,
+        }
+        if let Form::Malformed(why) = &m.form {
+            write!(out, "[malformed: {}] ", sanitize::name(why))?;
+        }
+        if m.skewed {
+            out.write_all(b"[clock off] ")?;
+        }
+        let text = shown_text(m);
+        out.write_all(sanitize::text(&text, Newlines::Mark).as_bytes())?;
+        out.write_all(b"\n")
+    }
+}
+
+fn message_json(out: &mut impl Write, room: &str, m: &Message) -> io::Result<()> {
+    out.write_all(b"{\"event\":\"message\",\"room\":")?;
+    write_str(out, room)?;
+    out.write_all(b",\"user\":")?;
+    write_str(out, m.user.as_deref().unwrap_or("?"))?;
+    out.write_all(b",\"text\":")?;
+    match m.form {
+        Form::Binary { .. } => write_str(out, &shown_text(m))?,
+        _ => write_str(out, &m.text)?,
+    }
+    write!(out, ",\"ts\":\"{}\",\"id\":", format_ts(m.time))?;
+    match &m.id {
+        Some(id) => write_str(out, id)?,
+        None => out.write_all(b"null")?,
+    }
+    out.write_all(match m.kind {
+        Kind::Text => b",\"kind\":\"text\"",
+        Kind::Action => b",\"kind\":\"action\"",
+    })?;
+    match &m.form {
+        Form::Proper => {}
+        Form::PlainText => out.write_all(b",\"form\":\"plain\"")?,
+        Form::Malformed(why) => {
+            out.write_all(b",\"form\":\"malformed\",\"problem\":")?;
+            write_str(out, why)?;
+        }
+        Form::Binary { len } => write!(out, ",\"form\":\"binary\",\"size\":{len}")?,
+    }
+    if m.cut > 0 {
+        write!(out, ",\"cut\":{}", m.cut)?;
+    }
+    if m.skewed {
+        out.write_all(b",\"clock_off\":true")?;
+    }
+    out.write_all(b"}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(user: Option<&str>, text: &str, form: Form) -> Message {
+        Message {
+            id: Some("01ID".into()),
+            user: user.map(str::to_owned),
+            text: text.into(),
+            cut: 0,
+            kind: Kind::Text,
+            form,
+            time: DateTime::parse_from_rfc3339("2026-11-25T14:03:07Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            skewed: false,
+            mention: false,
+            own: None,
+            tag: None,
+        }
+    }
+
+    fn line(json: bool, record: Record) -> String {
+        let mut out = Vec::new();
+        Formatter::new(json).write(&mut out, &record).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn plain_line_has_time_room_user_text() {
+        let record = Record::Message {
+            room: "general".into(),
+            message: message(Some("bob"), "hi\nthere", Form::Proper),
+        };
+        let shown = line(false, record);
+        assert_eq!(&shown[2..3], ":");
+        assert_eq!(&shown[8..], " #general <bob> hi↵there\n");
+    }
+
+    #[test]
+    fn hostile_text_and_names_are_neutralised_in_both_forms() {
+        let record = Record::Message {
+            room: "general".into(),
+            message: message(
+                Some("ev\u{1b}[31mil"),
+                "\u{1b}]52;c;aGk=\u{7}\u{9b}2J\u{202e}",
+                Form::Proper,
+            ),
+        };
+        for json in [false, true] {
+            let shown = line(json, record.clone());
+            assert!(
+                !shown.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+                "{shown:?}"
+            );
+        }
+        assert!(line(false, record).contains("<ev␛[31mil> ␛]52;c;aGk=␇\\u{9b}2J\\u{202e}"));
+    }
+
+    #[test]
+    fn json_line_parses_with_the_promised_fields() {
+        let record = Record::Message {
+            room: "general".into(),
+            message: message(None, "raw", Form::PlainText),
+        };
+        let v: serde_json::Value = serde_json::from_str(&line(true, record)).unwrap();
+        assert_eq!(v["event"], "message");
+        assert_eq!(v["room"], "general");
+        assert_eq!(v["user"], "?");
+        assert_eq!(v["text"], "raw");
+        assert_eq!(v["ts"], "2026-11-25T14:03:07.000Z");
+        assert_eq!(v["id"], "01ID");
+        assert_eq!(v["form"], "plain");
+        let presence = Record::Presence {
+            user: "bob".into(),
+            status: Status::Offline,
+            ts: Utc::now(),
+            retained: true,
+        };
+        let v: serde_json::Value = serde_json::from_str(&line(true, presence)).unwrap();
+        assert_eq!(
+            (v["event"].as_str(), v["user"].as_str(), v["status"].as_str()),
+            (Some("presence"), Some("bob"), Some("offline"))
+        );
+    }
+
+    #[test]
+    fn presence_lines() {
+        let p = |status, retained| Record::Presence {
+            user: "bob".into(),
+            status,
+            ts: Utc::now(),
+            retained,
+        };
+        assert!(line(false, p(Status::Online, false)).ends_with(" * bob is online\n"));
+        assert!(line(false, p(Status::Offline, false)).ends_with(" * bob went offline\n"));
+        assert!(line(false, p(Status::Offline, true)).contains(" * bob went offline (last seen "));
+    }
+
+    #[test]
+    fn binary_and_cut_text_get_markers() {
+        let mut m = message(None, "", Form::Binary { len: 2150 });
+        assert_eq!(shown_text(&m), "<binary, 2.1 KiB>");
+        m = message(Some("a"), "abc", Form::Proper);
+        m.cut = 1_258_291;
+        assert_eq!(shown_text(&m), "abc … 1.2 MiB more");
+    }
+}

@@ -1,0 +1,341 @@
+//! The MQTT session: one task owns rumqttc's `EventLoop` and turns what
+//! happens on the wire into `NetEvent`s; a `Handle` takes publishes.
+//!
+//! The task only ever awaits `poll()` (never cancelled mid-way, which could
+//! tear a packet) and its own sleeps; publishes enter through rumqttc's
+//! request queue with `try_publish`, so nothing here can deadlock on it.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rumqttc::{
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, Incoming, LastWill, MqttOptions, Outgoing, QoS,
+    StateError, SubscribeFilter, SubscribeReasonCode,
+};
+use tokio::sync::mpsc;
+
+use crate::app::{Effect, Event as AppEvent, NetEvent, Publish, MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET};
+use crate::protocol::payload::{encode_presence, new_session_id};
+use crate::protocol::{Status, Topics};
+use crate::settings::Settings;
+
+/// rumqttc's request queue; larger than the outbox window so it never fills.
+const REQUEST_QUEUE: usize = 512;
+/// Events buffered towards the front end; a full buffer slows reading from the socket.
+const EVENT_QUEUE: usize = 4096;
+
+/// Reconnect delays: doubling from `FIRST` up to `CAP`, each ±20 % so that
+/// many clients cut off together do not come back in lock-step.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    attempt: u32,
+}
+
+impl Backoff {
+    pub const FIRST: Duration = Duration::from_millis(500);
+    pub const CAP: Duration = Duration::from_secs(15);
+
+    pub fn new() -> Self {
+        Backoff { attempt: 0 }
+    }
+
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+
+    pub fn next_delay(&mut self) -> Duration {
+        let base = Self::FIRST.saturating_mul(1 << self.attempt.min(10)).min(Self::CAP);
+        self.attempt += 1;
+        base.mul_f64(0.8 + fastrand::f64() * 0.4)
+    }
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Which publish is which: tags in the order they entered rumqttc's queue,
+/// then by packet id once rumqttc has sent them.
+#[derive(Default)]
+struct Tracking {
+    connected: bool,
+    queued: VecDeque<u64>,
+    by_pkid: HashMap<u16, u64>,
+}
+
+#[derive(Clone)]
+pub struct Handle {
+    client: AsyncClient,
+    tracking: Arc<Mutex<Tracking>>,
+}
+
+fn qos(level: u8) -> QoS {
+    match level {
+        0 => QoS::AtMostOnce,
+        1 => QoS::AtLeastOnce,
+        _ => QoS::ExactlyOnce,
+    }
+}
+
+impl Handle {
+    /// Hands a publish to rumqttc, or says why it cannot take it now.
+    pub fn publish(&self, p: Publish) -> Result<(), String> {
+        let mut tracking = self.tracking.lock().expect("tracking lock");
+        if !tracking.connected {
+            return Err("not connected".into());
+        }
+        self.client
+            .try_publish(p.topic, qos(p.qos), p.retain, p.payload)
+            .map_err(|e| e.to_string())?;
+        tracking.queued.push_back(p.tag);
+        Ok(())
+    }
+
+    pub fn subscribe(&self, topics: Vec<(String, u8)>) -> Result<(), String> {
+        let filters = topics.into_iter().map(|(t, q)| SubscribeFilter::new(t, qos(q)));
+        self.client.try_subscribe_many(filters).map_err(|e| e.to_string())
+    }
+
+    pub fn unsubscribe(&self, topic: String) -> Result<(), String> {
+        self.client.try_unsubscribe(topic).map_err(|e| e.to_string())
+    }
+
+    pub fn disconnect(&self) -> Result<(), String> {
+        self.client.try_disconnect().map_err(|e| e.to_string())
+    }
+
+    /// Carries out a network effect; returns the event the app must hear
+    /// when a publish could not be taken. Other effects are ignored.
+    pub fn perform(&self, effect: Effect) -> Option<AppEvent> {
+        match effect {
+            Effect::Publish(p) => {
+                let tag = p.tag;
+                self.publish(p).err().map(|_| AppEvent::HandoffFailed(tag))
+            }
+            // Refused only while disconnected: every subscription is renewed on connect.
+            Effect::Subscribe(topics) => self.subscribe(topics).err().and(None),
+            Effect::Unsubscribe(topic) => self.unsubscribe(topic).err().and(None),
+            _ => None,
+        }
+    }
+}
+
+pub fn client_id(username: &str) -> String {
+    format!("komunikator-{username}-{}", new_session_id())
+}
+
+fn will(topics: &Topics, username: &str, session: &str) -> LastWill {
+    let payload = encode_presence(username, Status::Offline, chrono::Utc::now(), session);
+    LastWill::new(topics.presence(username), payload, QoS::AtLeastOnce, true)
+}
+
+/// Starts the session task; it connects at once and runs until DISCONNECT.
+pub fn spawn(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>) {
+    let mut options = MqttOptions::new(client_id(&settings.username), settings.server.clone(), settings.port);
+    options
+        .set_keep_alive(Duration::from_secs(settings.keep_alive.max(1).into()))
+        .set_clean_session(true)
+        .set_max_packet_size(MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET)
+        .set_request_channel_capacity(REQUEST_QUEUE)
+        .set_inflight(100);
+    let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
+    let tracking = Arc::new(Mutex::new(Tracking::default()));
+    let (tx, rx) = mpsc::channel(EVENT_QUEUE);
+    let session = Session {
+        eventloop,
+        tracking: tracking.clone(),
+        tx,
+        topics: Topics::new(&settings.topic_prefix),
+        username: settings.username.clone(),
+    };
+    tokio::spawn(session.run());
+    (Handle { client, tracking }, rx)
+}
+
+struct Session {
+    eventloop: EventLoop,
+    tracking: Arc<Mutex<Tracking>>,
+    tx: mpsc::Sender<NetEvent>,
+    topics: Topics,
+    username: String,
+}
+
+impl Session {
+    /// Sets a fresh session id and the will that carries it, for the next connect.
+    fn renew_session(&mut self) -> String {
+        let session = new_session_id();
+        self.eventloop
+            .mqtt_options
+            .set_last_will(will(&self.topics, &self.username, &session));
+        session
+    }
+
+    async fn run(mut self) {
+        let mut backoff = Backoff::new();
+        let mut session = self.renew_session();
+        let mut up = false;
+        let mut closing = false;
+        loop {
+            let event = match self.eventloop.poll().await {
+                Ok(event) => event,
+                Err(err) => {
+                    self.forget_in_flight();
+                    if closing || matches!(err, ConnectionError::RequestsDone) {
+                        let _ = self.tx.send(NetEvent::Closed).await;
+                        return;
+                    }
+                    let delay = backoff.next_delay();
+                    let reason = describe(&err);
+                    let fatal = is_fatal(&err);
+                    let event = if std::mem::take(&mut up) {
+                        NetEvent::Disconnected {
+                            reason,
+                            retry_in: delay,
+                        }
+                    } else {
+                        NetEvent::ConnectFailed {
+                            reason,
+                            retry_in: delay,
+                            fatal,
+                        }
+                    };
+                    if self.tx.send(event).await.is_err() || fatal {
+                        return;
+                    }
+                    session = self.renew_session();
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            };
+            let out = match event {
+                Event::Incoming(Incoming::ConnAck(_)) => {
+                    backoff.reset();
+                    up = true;
+                    self.tracking.lock().expect("tracking lock").connected = true;
+                    Some(NetEvent::Connected {
+                        session: session.clone(),
+                    })
+                }
+                Event::Incoming(Incoming::Publish(p)) => Some(NetEvent::Message {
+                    topic: p.topic,
+                    payload: p.payload,
+                    retained: p.retain,
+                }),
+                Event::Incoming(Incoming::PubAck(ack)) => self.acked(ack.pkid),
+                Event::Incoming(Incoming::PubComp(comp)) => self.acked(comp.pkid),
+                Event::Incoming(Incoming::SubAck(ack)) => Some(NetEvent::Subscribed {
+                    refused: ack
+                        .return_codes
+                        .iter()
+                        .filter(|c| **c == SubscribeReasonCode::Failure)
+                        .count(),
+                }),
+                Event::Outgoing(Outgoing::Publish(pkid)) => {
+                    let mut tracking = self.tracking.lock().expect("tracking lock");
+                    match tracking.queued.pop_front() {
+                        Some(tag) if pkid == 0 => Some(NetEvent::Acked(tag)),
+                        Some(tag) => {
+                            tracking.by_pkid.insert(pkid, tag);
+                            None
+                        }
+                        None => None,
+                    }
+                }
+                Event::Outgoing(Outgoing::Disconnect) => {
+                    closing = true;
+                    None
+                }
+                _ => None,
+            };
+            if let Some(out) = out {
+                if self.tx.send(out).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn acked(&mut self, pkid: u16) -> Option<NetEvent> {
+        let mut tracking = self.tracking.lock().expect("tracking lock");
+        tracking.by_pkid.remove(&pkid).map(NetEvent::Acked)
+    }
+
+    /// rumqttc drops what was not acknowledged when it reconnects without a
+    /// session; the app's outbox re-sends it, so forget the tags here.
+    fn forget_in_flight(&mut self) {
+        let mut tracking = self.tracking.lock().expect("tracking lock");
+        tracking.connected = false;
+        tracking.queued.clear();
+        tracking.by_pkid.clear();
+    }
+}
+
+fn is_fatal(err: &ConnectionError) -> bool {
+    matches!(
+        err,
+        ConnectionError::ConnectionRefused(
+            ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized | ConnectReturnCode::BadClientId
+        )
+    )
+}
+
+/// One line for people, naming the cause.
+pub fn describe(err: &ConnectionError) -> String {
+    match err {
+        ConnectionError::Io(e) => match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                "connection refused (is an MQTT broker running there? start one with `mosquitto -p PORT`)".into()
+            }
+            _ if e.to_string().contains("lookup") || e.to_string().contains("resolve") => {
+                format!("unknown host ({e})")
+            }
+            _ => e.to_string(),
+        },
+        ConnectionError::ConnectionRefused(code) => match code {
+            ConnectReturnCode::BadUserNamePassword => "the broker refused the login: bad user name or password".into(),
+            ConnectReturnCode::NotAuthorized => "the broker refused the login: not authorised".into(),
+            ConnectReturnCode::BadClientId => "the broker refused the client id".into(),
+            ConnectReturnCode::ServiceUnavailable => "the broker is unavailable".into(),
+            other => format!("the broker refused the connection ({other:?})"),
+        },
+        ConnectionError::NetworkTimeout => "timed out".into(),
+        ConnectionError::MqttState(StateError::AwaitPingResp) => "the broker stopped answering (keep-alive)".into(),
+        ConnectionError::MqttState(StateError::ConnectionAborted) => "the broker closed the connection".into(),
+        ConnectionError::MqttState(StateError::Io(e)) => e.to_string(),
+        ConnectionError::MqttState(StateError::Deserialization(rumqttc::Error::PayloadSizeLimitExceeded(size))) => {
+            format!(
+                "an incoming message of {} exceeded the {} limit and was dropped",
+                crate::protocol::payload::human_size(*size),
+                crate::protocol::payload::human_size(MAX_INCOMING_PACKET)
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let mut b = Backoff::new();
+        let delays: Vec<Duration> = (0..12).map(|_| b.next_delay()).collect();
+        assert!(delays[0] >= Duration::from_millis(400) && delays[0] <= Duration::from_millis(600));
+        assert!(delays[1] >= Duration::from_millis(800) && delays[1] <= Duration::from_millis(1200));
+        for d in &delays {
+            assert!(*d <= Backoff::CAP.mul_f64(1.2));
+        }
+        assert!(delays[11] >= Backoff::CAP.mul_f64(0.8));
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_millis(600));
+    }
+
+    #[test]
+    fn client_ids_differ_for_the_same_username() {
+        assert_ne!(client_id("alice"), client_id("alice"));
+    }
+}

@@ -1,0 +1,97 @@
+//! Topic layout (PROTOCOL.md, "Topics"), with the optional network prefix.
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Topics {
+    prefix: String,
+}
+
+/// What an incoming topic refers to, with the name taken from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopicRef<'a> {
+    Chat(&'a str),
+    Presence(&'a str),
+    Direct(&'a str),
+    Other,
+}
+
+impl Topics {
+    /// `prefix` such as `acme` or `acme/`; a trailing slash is implied.
+    pub fn new(prefix: &str) -> Self {
+        let trimmed = prefix.trim_end_matches('/');
+        let prefix = if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("{trimmed}/")
+        };
+        Topics { prefix }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    pub fn chat(&self, room: &str) -> String {
+        format!("{}chat/{room}", self.prefix)
+    }
+
+    pub fn presence(&self, user: &str) -> String {
+        format!("{}presence/{user}", self.prefix)
+    }
+
+    pub fn presence_all(&self) -> String {
+        format!("{}presence/+", self.prefix)
+    }
+
+    pub fn direct(&self, user: &str) -> String {
+        format!("{}dm/{user}", self.prefix)
+    }
+
+    pub fn parse<'a>(&self, topic: &'a str) -> TopicRef<'a> {
+        let Some(rest) = topic.strip_prefix(self.prefix.as_str()) else {
+            return TopicRef::Other;
+        };
+        let Some((kind, name)) = rest.split_once('/') else {
+            return TopicRef::Other;
+        };
+        if name.is_empty() || name.contains('/') {
+            return TopicRef::Other;
+        }
+        match kind {
+            "chat" => TopicRef::Chat(name),
+            "presence" => TopicRef::Presence(name),
+            "dm" => TopicRef::Direct(name),
+            _ => TopicRef::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_and_parses_topics_without_prefix() {
+        let t = Topics::new("");
+        assert_eq!(t.chat("general"), "chat/general");
+        assert_eq!(t.presence("bob"), "presence/bob");
+        assert_eq!(t.presence_all(), "presence/+");
+        assert_eq!(t.direct("bob"), "dm/bob");
+        assert_eq!(t.parse("chat/łódź"), TopicRef::Chat("łódź"));
+        assert_eq!(t.parse("presence/bob"), TopicRef::Presence("bob"));
+        assert_eq!(t.parse("dm/bob"), TopicRef::Direct("bob"));
+        assert_eq!(t.parse("chat/a/b"), TopicRef::Other);
+        assert_eq!(t.parse("chat/"), TopicRef::Other);
+        assert_eq!(t.parse("weather/x"), TopicRef::Other);
+    }
+
+    #[test]
+    fn prefix_stands_in_front_of_every_topic() {
+        for p in ["acme", "acme/"] {
+            let t = Topics::new(p);
+            assert_eq!(t.chat("general"), "acme/chat/general");
+            assert_eq!(t.presence_all(), "acme/presence/+");
+            assert_eq!(t.parse("acme/chat/x"), TopicRef::Chat("x"));
+            assert_eq!(t.parse("chat/x"), TopicRef::Other);
+        }
+    }
+}
