@@ -168,6 +168,8 @@ pub struct State {
     /// The user's choice for the side panel; `None`: automatic by width.
     pub show_panel: Option<bool>,
     pub size: (u16, u16),
+    /// Show times in UTC instead of local time (tests, reproducible screens).
+    pub utc_clock: bool,
     connected_once: bool,
     quitting: Option<Quitting>,
     next_tag: u64,
@@ -193,6 +195,7 @@ impl State {
             show_help: false,
             show_panel: None,
             size: (80, 24),
+            utc_clock: false,
             connected_once: false,
             quitting: None,
             next_tag: 1,

@@ -6,6 +6,7 @@ use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Utc};
 
+use crate::protocol::payload::human_size;
 use crate::protocol::{Form, Kind};
 
 /// Where one of our own messages stands.
@@ -35,6 +36,20 @@ pub struct Message {
     pub own: Option<Delivery>,
     /// Our own tag for messages we sent (ties acks to the entry).
     pub tag: Option<u64>,
+}
+
+impl Message {
+    /// The text as shown: a placeholder for binary, a marker for what was cut.
+    pub fn shown_text(&self) -> String {
+        let mut text = match self.form {
+            Form::Binary { len } => format!("<binary, {}>", human_size(len)),
+            _ => self.text.clone(),
+        };
+        if self.cut > 0 {
+            text.push_str(&format!(" … {} more", human_size(self.cut)));
+        }
+        text
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Local, Offset, Utc};
 use crate::app::room::Message;
 use crate::app::{is_direct, Record};
 use crate::protocol::json::write_str;
-use crate::protocol::payload::{format_ts, human_size};
+use crate::protocol::payload::format_ts;
 use crate::protocol::sanitize::{self, Newlines};
 use crate::protocol::{Form, Kind, Status};
 
@@ -84,18 +84,6 @@ fn user_label(m: &Message) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The text as shown: placeholders for binary, a marker for what was cut.
-pub fn shown_text(m: &Message) -> String {
-    let mut text = match m.form {
-        Form::Binary { len } => format!("<binary, {}>", human_size(len)),
-        _ => m.text.clone(),
-    };
-    if m.cut > 0 {
-        text.push_str(&format!(" … {} more", human_size(m.cut)));
-    }
-    text
-}
-
 impl Formatter {
     pub fn new(json: bool) -> Self {
         Formatter {
@@ -164,7 +152,7 @@ impl Formatter {
         if m.skewed {
             out.write_all(b"[clock off] ")?;
         }
-        let text = shown_text(m);
+        let text = m.shown_text();
         out.write_all(sanitize::text(&text, Newlines::Mark).as_bytes())?;
         out.write_all(b"\n")
     }
@@ -177,7 +165,7 @@ fn message_json(out: &mut impl Write, room: &str, m: &Message) -> io::Result<()>
     write_str(out, m.user.as_deref().unwrap_or("?"))?;
     out.write_all(b",\"text\":")?;
     match m.form {
-        Form::Binary { .. } => write_str(out, &shown_text(m))?,
+        Form::Binary { .. } => write_str(out, &m.shown_text())?,
         _ => write_str(out, &m.text)?,
     }
     write!(out, ",\"ts\":\"{}\",\"id\":", format_ts(m.time))?;
@@ -309,9 +297,9 @@ mod tests {
     #[test]
     fn binary_and_cut_text_get_markers() {
         let mut m = message(None, "", Form::Binary { len: 2150 });
-        assert_eq!(shown_text(&m), "<binary, 2.1 KiB>");
+        assert_eq!(m.shown_text(), "<binary, 2.1 KiB>");
         m = message(Some("a"), "abc", Form::Proper);
         m.cut = 1_258_291;
-        assert_eq!(shown_text(&m), "abc … 1.2 MiB more");
+        assert_eq!(m.shown_text(), "abc … 1.2 MiB more");
     }
 }

@@ -1,4 +1,92 @@
-//! Drawing the state: `draw(frame, &state)`, nothing else.
+//! Drawing the state: `draw(frame, &state)` and nothing else. No I/O, no
+//! mutation: the same state always draws the same screen.
+
+mod bars;
+mod help;
+mod messages;
+mod panel;
+#[cfg(test)]
+mod tests;
+mod wrap;
+
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, Offset, TimeZone, Utc};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Color;
+use ratatui::Frame;
+
+use crate::app::State;
 
 /// Below this many columns the side panel hides itself.
 pub const PANEL_MIN_WIDTH: u16 = 60;
+const PANEL_WIDTH: u16 = 24;
+
+pub fn draw(frame: &mut Frame, state: &State) {
+    let [title, body, status, input] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    bars::title(frame, title, state);
+    let (chat, side) = split_panel(body, state);
+    messages::draw(frame, chat, state);
+    if let Some(side) = side {
+        panel::draw(frame, side, state);
+    }
+    bars::status(frame, status, state);
+    bars::input(frame, input, state);
+    if state.show_help {
+        help::draw(frame, frame.area());
+    }
+}
+
+pub fn panel_visible(state: &State, width: u16) -> bool {
+    state.show_panel.unwrap_or(width >= PANEL_MIN_WIDTH)
+}
+
+fn split_panel(body: Rect, state: &State) -> (Rect, Option<Rect>) {
+    if !panel_visible(state, body.width) || body.width <= PANEL_WIDTH + 10 {
+        return (body, None);
+    }
+    let [chat, side] = Layout::horizontal([Constraint::Min(10), Constraint::Length(PANEL_WIDTH)]).areas(body);
+    (chat, Some(side))
+}
+
+/// Local time, or UTC in tests so that snapshots do not depend on the machine.
+fn offset(state: &State, at: DateTime<Utc>) -> FixedOffset {
+    if state.utc_clock {
+        Utc.fix()
+    } else {
+        Local.offset_from_utc_datetime(&at.naive_utc()).fix()
+    }
+}
+
+fn local_hm(state: &State, at: DateTime<Utc>) -> String {
+    at.with_timezone(&offset(state, at)).format("%H:%M").to_string()
+}
+
+fn local_date(state: &State, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&offset(state, at)).date_naive()
+}
+
+/// A stable colour per name, the same in every run and on every client.
+pub fn name_color(name: &str) -> Color {
+    const PALETTE: [Color; 10] = [
+        Color::Red,
+        Color::Green,
+        Color::Yellow,
+        Color::Blue,
+        Color::Magenta,
+        Color::Cyan,
+        Color::LightRed,
+        Color::LightGreen,
+        Color::LightBlue,
+        Color::LightMagenta,
+    ];
+    // FNV-1a: tiny, and stable across Rust versions unlike std's hasher.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    PALETTE[(hash % PALETTE.len() as u64) as usize]
+}

@@ -1,0 +1,131 @@
+//! One-line bars: the title, the status bar and the input line.
+
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::{is_direct, Conn, State};
+use crate::protocol::sanitize;
+use crate::protocol::Status;
+
+fn bar() -> Style {
+    Style::default().bg(Color::Blue).fg(Color::White)
+}
+
+fn room_label(state: &State) -> String {
+    match state.active_room() {
+        Some(room) if is_direct(&room.name) => sanitize::name(&room.name).into_owned(),
+        Some(room) => format!("#{}", room.name),
+        None => "no room".into(),
+    }
+}
+
+pub fn title(frame: &mut Frame, area: Rect, state: &State) {
+    let online = state
+        .people
+        .sorted()
+        .iter()
+        .filter(|p| p.status == Status::Online)
+        .count();
+    let elsewhere: usize = state
+        .rooms
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != state.active)
+        .map(|(_, r)| r.unread)
+        .sum();
+    let mut text = format!(" komunikator · {} · {online} online", room_label(state));
+    if elsewhere > 0 {
+        text.push_str(&format!(" · {elsewhere} unread elsewhere"));
+    }
+    frame.render_widget(Paragraph::new(text).style(bar()), area);
+}
+
+pub fn connection_label(state: &State) -> (String, Color) {
+    match &state.conn {
+        Conn::Connecting | Conn::Connected { ready: false } => ("connecting…".into(), Color::Yellow),
+        Conn::Connected { ready: true } => ("connected".into(), Color::Green),
+        Conn::Reconnecting { at, reason } => {
+            let secs = ((*at - state.now).num_milliseconds().max(0) + 999) / 1000;
+            let when = if secs > 0 {
+                format!("reconnecting in {secs}s")
+            } else {
+                "reconnecting…".into()
+            };
+            (format!("{when} ({})", sanitize::name(reason)), Color::Red)
+        }
+    }
+}
+
+pub fn status(frame: &mut Frame, area: Rect, state: &State) {
+    let (label, color) = connection_label(state);
+    let s = &state.settings;
+    let mut spans = vec![
+        Span::styled(
+            format!(" {label} "),
+            Style::default().bg(color).fg(Color::Black).add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(format!(" {}@{} ", s.username, s.address()), bar()),
+        Span::styled(format!("· {} ", room_label(state)), bar()),
+        Span::styled(format!("· QoS {} ", s.qos), bar()),
+    ];
+    if !state.outbox.is_empty() {
+        spans.push(Span::styled(
+            format!("· {} waiting to send ", state.outbox.len()),
+            bar().fg(Color::Yellow),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(bar()), area);
+}
+
+pub fn input(frame: &mut Frame, area: Rect, state: &State) {
+    let prompt = format!("[{}] ", room_label(state));
+    let prompt_width = UnicodeWidthStr::width(prompt.as_str()) as u16;
+    let field = area.width.saturating_sub(prompt_width).max(1) as usize;
+    // One shown character per typed one, so the cursor index still applies.
+    let shown: String = state.input.value().chars().map(shown_char).collect();
+    let cursor_chars = state.input.editor.cursor();
+    let before: String = shown.chars().take(cursor_chars).collect();
+    let cursor_col = before.graphemes(true).map(UnicodeWidthStr::width).sum::<usize>();
+    // Scroll so the cursor stays in view, keeping a little context on the left.
+    let scroll = cursor_col.saturating_sub(field.saturating_sub(1));
+    let mut skipped = 0;
+    let mut visible = String::new();
+    let mut used = 0;
+    for g in shown.graphemes(true) {
+        let w = UnicodeWidthStr::width(g);
+        if skipped < scroll {
+            skipped += w;
+            continue;
+        }
+        if used + w > field {
+            break;
+        }
+        used += w;
+        visible.push_str(g);
+    }
+    let line = Line::from(vec![
+        Span::styled(prompt, Style::default().fg(Color::Cyan)),
+        Span::raw(visible),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    if !state.show_help {
+        let x = area.x + prompt_width + (cursor_col - skipped.min(cursor_col)) as u16;
+        frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+    }
+}
+
+/// A typed character as the input line shows it: line breaks as ↵, anything
+/// a terminal would act on as a visible stand-in.
+fn shown_char(c: char) -> char {
+    let mut buf = [0u8; 4];
+    match sanitize::text(c.encode_utf8(&mut buf), sanitize::Newlines::Mark) {
+        std::borrow::Cow::Borrowed(_) => c,
+        std::borrow::Cow::Owned(s) if s.chars().count() == 1 => s.chars().next().unwrap_or('⍰'),
+        std::borrow::Cow::Owned(_) => '⍰',
+    }
+}

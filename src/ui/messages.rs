@@ -1,0 +1,159 @@
+//! The message pane: only the entries on screen are laid out, so drawing
+//! costs the same with a million messages in scrollback as with ten.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::wrap::{width, wrap};
+use super::{local_date, local_hm, name_color};
+use crate::app::room::{Delivery, Entry, Message, Room};
+use crate::app::State;
+use crate::protocol::sanitize::{self, Newlines};
+use crate::protocol::{Form, Kind};
+
+fn dim() -> Style {
+    Style::default().fg(Color::DarkGray)
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let Some(room) = state.active_room() else {
+        let hint = Line::styled("You are in no room: /join ROOM to start, F1 for help.", dim());
+        frame.render_widget(Paragraph::new(hint), area);
+        return;
+    };
+    let height = usize::from(area.height);
+    let width = usize::from(area.width);
+    if room.entries.is_empty() {
+        let hint = format!(
+            "#{} — nothing here yet. Type a message and press Enter; F1 for help.",
+            room.name
+        );
+        frame.render_widget(Paragraph::new(Line::styled(hint, dim())), area);
+        return;
+    }
+    let mut marker = None;
+    if room.scroll_back > 0 {
+        let text = match room.new_below {
+            0 => "── scrolled back · End returns to the live end ──".to_owned(),
+            n => format!(
+                "── {n} new message{} below · End to read ──",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        marker = Some(Line::styled(text, Style::default().fg(Color::Black).bg(Color::Yellow)));
+    }
+    let rows = height.saturating_sub(usize::from(marker.is_some()));
+    let mut lines = visible_lines(room, state, width, rows);
+    lines.extend(marker);
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The last `rows` lines ending at the scroll position, oldest first.
+fn visible_lines(room: &Room, state: &State, width: usize, rows: usize) -> Vec<Line<'static>> {
+    let end = room.entries.len().saturating_sub(room.scroll_back);
+    let mut bottom_up: Vec<Line<'static>> = Vec::with_capacity(rows + 8);
+    for i in (0..end).rev() {
+        let entry = &room.entries[i];
+        let lines = entry_lines(entry, state, width);
+        bottom_up.extend(lines.into_iter().rev());
+        let date = local_date(state, entry.time());
+        let new_day = i == 0 || local_date(state, room.entries[i - 1].time()) != date;
+        if new_day {
+            bottom_up.push(day_separator(date, width));
+        }
+        if bottom_up.len() >= rows {
+            break;
+        }
+    }
+    bottom_up.truncate(rows);
+    bottom_up.reverse();
+    bottom_up
+}
+
+fn day_separator(date: chrono::NaiveDate, width: usize) -> Line<'static> {
+    let label = format!(" {} ", date.format("%A, %-d %B %Y"));
+    let side = width.saturating_sub(width_of(&label)) / 2;
+    let rule = "─".repeat(side.min(40));
+    Line::styled(format!("{rule}{label}{rule}"), dim())
+}
+
+fn width_of(s: &str) -> usize {
+    width(s)
+}
+
+fn entry_lines(entry: &Entry, state: &State, width: usize) -> Vec<Line<'static>> {
+    match entry {
+        Entry::Notice { time, text } => {
+            let prefix = vec![Span::styled(format!("{} -!- ", local_hm(state, *time)), dim())];
+            let text = sanitize::text(text, Newlines::Mark);
+            wrap(prefix, &text, dim(), width, 10)
+        }
+        Entry::Message(m) => message_lines(m, state, width),
+    }
+}
+
+fn message_lines(m: &Message, state: &State, width: usize) -> Vec<Line<'static>> {
+    let nick = m.user.as_deref().map_or("?".into(), sanitize::name).into_owned();
+    let mut nick_style = Style::default().fg(name_color(&nick));
+    if m.own.is_some() {
+        nick_style = nick_style.add_modifier(Modifier::BOLD);
+    }
+    let mut body_style = Style::default();
+    if m.mention {
+        body_style = body_style.fg(Color::Yellow).add_modifier(Modifier::BOLD);
+    }
+    if m.own == Some(Delivery::Pending) {
+        body_style = body_style.fg(Color::Gray).add_modifier(Modifier::DIM);
+    }
+    let mut prefix = vec![Span::styled(format!("{} ", local_hm(state, m.time)), dim())];
+    match m.kind {
+        Kind::Text => {
+            prefix.push(Span::raw("<"));
+            prefix.push(Span::styled(nick, nick_style));
+            prefix.push(Span::raw("> "));
+        }
+        Kind::Action => {
+            prefix.push(Span::styled("* ", nick_style));
+            prefix.push(Span::styled(nick, nick_style));
+            prefix.push(Span::raw(" "));
+        }
+    }
+    if m.mention {
+        prefix[0].style = Style::default().fg(Color::Black).bg(Color::Yellow);
+    }
+    if let Form::Malformed(why) = &m.form {
+        prefix.push(Span::styled(format!("[malformed: {}] ", sanitize::name(why)), dim()));
+    }
+    if m.skewed {
+        prefix.push(Span::styled("[clock off] ", dim()));
+    }
+    let indent = prefix.iter().map(|s| width_of(&s.content)).sum::<usize>().min(20);
+    let text = m.shown_text();
+    let mut lines = wrap(
+        prefix,
+        &sanitize::text(&text, Newlines::Keep),
+        body_style,
+        width,
+        indent,
+    );
+    let mark = match &m.own {
+        Some(Delivery::Pending) => Some(Span::styled(" ⧖", dim())),
+        Some(Delivery::Sent) => Some(Span::styled(" ✓", Style::default().fg(Color::Green))),
+        Some(Delivery::Failed(why)) => Some(Span::styled(
+            format!(" ✗ not sent: {}", sanitize::name(why)),
+            Style::default().fg(Color::Red),
+        )),
+        None => None,
+    };
+    if let (Some(mark), Some(last)) = (mark, lines.last_mut()) {
+        if last.width() + width_of(&mark.content) <= width {
+            last.spans.push(mark);
+        } else {
+            lines.push(Line::from(vec![Span::raw(" ".repeat(indent)), mark]));
+        }
+    }
+    lines
+}

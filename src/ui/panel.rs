@@ -1,0 +1,103 @@
+//! The side panel: rooms (active, unread, mentions) and people by presence.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use super::{local_date, local_hm, name_color};
+use crate::app::{is_direct, State};
+use crate::protocol::sanitize;
+use crate::protocol::Status;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let block = Block::default()
+        .borders(Borders::LEFT)
+        .border_style(Style::default().fg(Color::DarkGray));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rooms_height = (state.rooms.len() as u16 + 1).min(inner.height / 2).max(2);
+    let [rooms_area, people_area] =
+        Layout::vertical([Constraint::Length(rooms_height + 1), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new(room_lines(state)), rooms_area);
+    frame.render_widget(
+        Paragraph::new(people_lines(state, usize::from(people_area.height))),
+        people_area,
+    );
+}
+
+fn heading(text: String) -> Line<'static> {
+    Line::styled(text, Style::default().add_modifier(Modifier::BOLD))
+}
+
+fn room_lines(state: &State) -> Vec<Line<'static>> {
+    let mut lines = vec![heading("Rooms".into())];
+    for (i, room) in state.rooms.iter().enumerate() {
+        let label = if is_direct(&room.name) {
+            sanitize::name(&room.name).into_owned()
+        } else {
+            format!("#{}", room.name)
+        };
+        let number = if i < 9 { format!("{} ", i + 1) } else { "  ".into() };
+        let mut spans = vec![
+            Span::styled(number, Style::default().fg(Color::DarkGray)),
+            Span::raw(label),
+        ];
+        if room.mentioned {
+            spans.push(Span::styled(
+                " @",
+                Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ));
+        }
+        if room.unread > 0 {
+            spans.push(Span::styled(
+                format!(" {}", room.unread),
+                Style::default().fg(Color::Cyan),
+            ));
+        }
+        let mut line = Line::from(spans);
+        if i == state.active {
+            line = line.style(Style::default().add_modifier(Modifier::REVERSED));
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+fn people_lines(state: &State, height: usize) -> Vec<Line<'static>> {
+    let people = state.people.sorted();
+    let online = people.iter().filter(|p| p.status != Status::Offline).count();
+    let mut lines = vec![heading(format!("People {online}/{}", people.len()))];
+    let today = local_date(state, state.now);
+    let room_for = height.saturating_sub(1);
+    for person in people.iter().take(room_for) {
+        let name = sanitize::name(&person.name).into_owned();
+        let (dot, dot_style) = match person.status {
+            Status::Online => ("● ", Style::default().fg(Color::Green)),
+            Status::Away => ("◐ ", Style::default().fg(Color::Yellow)),
+            Status::Offline => ("○ ", Style::default().fg(Color::DarkGray)),
+        };
+        let mut spans = vec![Span::styled(dot, dot_style)];
+        if person.status == Status::Offline {
+            spans.push(Span::styled(name, Style::default().fg(Color::DarkGray)));
+            let seen = if local_date(state, person.since) == today {
+                local_hm(state, person.since)
+            } else {
+                local_date(state, person.since).format("%b %-d").to_string()
+            };
+            spans.push(Span::styled(format!(" {seen}"), Style::default().fg(Color::DarkGray)));
+        } else {
+            spans.push(Span::styled(name.clone(), Style::default().fg(name_color(&name))));
+        }
+        lines.push(Line::from(spans));
+    }
+    if people.len() > room_for && room_for > 0 {
+        lines.truncate(room_for);
+        lines.push(Line::styled(
+            format!("… {} more", people.len() + 1 - room_for),
+            Style::default().fg(Color::DarkGray),
+        ));
+    }
+    lines
+}

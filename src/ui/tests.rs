@@ -1,0 +1,209 @@
+//! Snapshots of whole screens drawn from states built by events alone.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, TimeZone, Utc};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use crate::app::{Event, NetEvent, State};
+use crate::protocol::payload::{encode_chat, encode_presence};
+use crate::protocol::{Kind, Status};
+use crate::settings::{Mode, Settings};
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap()
+}
+
+fn state(rooms: &[&str]) -> State {
+    let mut state = State::new(Settings::for_test("alice", rooms, Mode::Tui), at(14, 0));
+    state.utc_clock = true;
+    state.update(Event::Net(NetEvent::Connected { session: "s".into() }), at(14, 0));
+    state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), at(14, 0));
+    state
+}
+
+fn arrive(state: &mut State, topic: &str, payload: Vec<u8>, now: DateTime<Utc>) {
+    let message = NetEvent::Message {
+        topic: topic.into(),
+        payload: Bytes::from(payload),
+        retained: false,
+    };
+    state.update(Event::Net(message), now);
+}
+
+fn say(state: &mut State, id: &str, user: &str, text: &str, now: DateTime<Utc>) {
+    arrive(state, "chat/general", encode_chat(id, user, text, now, Kind::Text), now);
+}
+
+fn presence(state: &mut State, user: &str, status: Status, now: DateTime<Utc>) {
+    arrive(
+        state,
+        &format!("presence/{user}"),
+        encode_presence(user, status, now, user),
+        now,
+    );
+}
+
+fn screen(state: &State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| super::draw(frame, state)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn empty_room() {
+    let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), at(14, 0));
+    state.utc_clock = true;
+    insta::assert_snapshot!(screen(&state, 80, 12));
+}
+
+#[test]
+fn conversation_with_wrapping_and_wide_characters() {
+    let mut state = state(&["general", "rust"]);
+    say(
+        &mut state,
+        "1",
+        "bob",
+        "Hello! This line is long enough to wrap around the pane at least once, maybe twice.",
+        at(14, 1),
+    );
+    say(
+        &mut state,
+        "2",
+        "carol",
+        "日本語のテキストも正しく折り返されます。全角文字は二列分の幅です。",
+        at(14, 2),
+    );
+    say(
+        &mut state,
+        "3",
+        "bob",
+        "emoji 👍🏽 and combining e\u{301}e\u{301} and a family 👨‍👩‍👧 fit",
+        at(14, 3),
+    );
+    arrive(
+        &mut state,
+        "chat/general",
+        encode_chat("4", "bob", "waves", at(14, 4), Kind::Action),
+        at(14, 4),
+    );
+    say(&mut state, "5", "bob", "alice: are you there?", at(14, 5));
+    arrive(
+        &mut state,
+        "chat/general",
+        b"raw text from mosquitto_pub \x1b[2J".to_vec(),
+        at(14, 6),
+    );
+    state.update(Event::Paste("sure, here".into()), at(14, 7));
+    state.update(
+        Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)),
+        at(14, 7),
+    );
+    insta::assert_snapshot!(screen(&state, 60, 18));
+}
+
+#[test]
+fn side_panel_with_people() {
+    let mut state = state(&["general", "rust", "random"]);
+    presence(&mut state, "alice", Status::Online, at(14, 0));
+    presence(&mut state, "bob", Status::Online, at(14, 0));
+    presence(&mut state, "dave", Status::Offline, at(13, 15));
+    presence(&mut state, "carol", Status::Online, at(14, 0));
+    arrive(
+        &mut state,
+        "chat/rust",
+        encode_chat("r1", "bob", "hey alice", at(14, 1), Kind::Text),
+        at(14, 1),
+    );
+    arrive(
+        &mut state,
+        "chat/random",
+        encode_chat("r2", "bob", "meh", at(14, 1), Kind::Text),
+        at(14, 1),
+    );
+    say(&mut state, "g1", "carol", "morning all", at(14, 2));
+    insta::assert_snapshot!(screen(&state, 90, 14));
+}
+
+#[test]
+fn narrow_terminal_hides_the_panel() {
+    let mut state = state(&["general"]);
+    presence(&mut state, "bob", Status::Online, at(14, 0));
+    say(
+        &mut state,
+        "1",
+        "bob",
+        "a narrow terminal still wraps words properly",
+        at(14, 1),
+    );
+    insta::assert_snapshot!(screen(&state, 40, 10));
+}
+
+#[test]
+fn help_overlay() {
+    let mut state = state(&["general"]);
+    state.update(
+        Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::F(1))),
+        at(14, 0),
+    );
+    insta::assert_snapshot!(screen(&state, 80, 24));
+}
+
+#[test]
+fn reconnecting_status_counts_down() {
+    let mut state = state(&["general"]);
+    let lost = NetEvent::Disconnected {
+        reason: "the broker closed the connection".into(),
+        retry_in: Duration::from_secs(4),
+    };
+    state.update(Event::Net(lost), at(14, 10));
+    insta::assert_snapshot!(screen(&state, 100, 8));
+}
+
+#[test]
+fn scrolled_back_shows_new_messages_marker_and_day_separator() {
+    let mut state = state(&["general"]);
+    let yesterday = at(14, 0) - chrono::Duration::days(1);
+    say(&mut state, "y", "bob", "yesterday's message", at(14, 0));
+    if let Some(crate::app::room::Entry::Message(m)) = state.rooms[0].entries.back_mut() {
+        m.time = yesterday;
+    }
+    for n in 0..12 {
+        say(&mut state, &format!("m{n}"), "bob", &format!("message {n}"), at(14, 1));
+    }
+    state.update(Event::Scroll(5), at(14, 2));
+    say(&mut state, "late", "carol", "arrived while scrolled up", at(14, 3));
+    insta::assert_snapshot!(screen(&state, 70, 10));
+}
+
+#[test]
+fn hostile_text_never_reaches_the_buffer_raw() {
+    let mut state = state(&["general"]);
+    let nasty = "\x1b]0;owned\x07\x1b[2J\u{9b}31m\u{202e}evil\r\x08";
+    say(&mut state, "1", "ev\u{200b}il\x1b[5m", nasty, at(14, 1));
+    let shown = screen(&state, 80, 8);
+    assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+    assert!(!shown.contains('\u{202e}'));
+    assert!(shown.contains("␛]0;owned␇␛[2J"), "{shown}");
+}
+
+#[test]
+fn a_huge_scrollback_draws_its_last_lines() {
+    // Only what fits is laid out; the screen ends with the newest messages.
+    let mut state = state(&["general"]);
+    state.rooms[0].cap = 200_000;
+    for n in 0..100_000 {
+        say(&mut state, &format!("b{n}"), "bob", "filler", at(14, 1));
+    }
+    for n in 0..3 {
+        say(&mut state, &format!("s{n}"), "bob", &format!("tail {n}"), at(14, 1));
+    }
+    let shown = screen(&state, 60, 10);
+    let body: Vec<&str> = shown.lines().skip(1).take(7).collect();
+    assert!(body[..4].iter().all(|l| l.contains("<bob> filler")), "{shown}");
+    for (n, line) in body[4..].iter().enumerate() {
+        assert!(line.contains(&format!("<bob> tail {n}")), "{shown}");
+    }
+}
