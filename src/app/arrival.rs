@@ -116,12 +116,12 @@ fn presence(state: &mut State, user: &str, payload: &[u8], retained: bool, fx: &
         Change::Status(status) => status,
         Change::Unchanged => return,
         Change::Full => {
-            if state.people.len() == super::MAX_PEOPLE {
-                // Said once per overflow: the list stays full until someone leaves it.
-                state.notice(
-                    format!("people list full ({} people); ignoring {user}", super::MAX_PEOPLE),
-                    fx,
+            if !std::mem::replace(&mut state.people_full_noticed, true) {
+                let text = format!(
+                    "the people list is full ({} people); newcomers are not listed",
+                    super::MAX_PEOPLE
                 );
+                state.notice(text, fx);
             }
             return;
         }

@@ -171,6 +171,8 @@ pub struct State {
     /// Show times in UTC instead of local time (tests, reproducible screens).
     pub utc_clock: bool,
     connected_once: bool,
+    /// The "people list full" notice was given (once is enough).
+    people_full_noticed: bool,
     quitting: Option<Quitting>,
     next_tag: u64,
 }
@@ -197,6 +199,7 @@ impl State {
             size: (80, 24),
             utc_clock: false,
             connected_once: false,
+            people_full_noticed: false,
             quitting: None,
             next_tag: 1,
             settings,
