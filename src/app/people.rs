@@ -120,25 +120,41 @@ impl People {
         oldest.is_some_and(|name| self.map.remove(&name).is_some())
     }
 
+    pub fn online(&self) -> usize {
+        self.map.values().filter(|p| p.status != Status::Offline).count()
+    }
+
     /// Online first, then away, then offline most recently seen first; by name within each.
     pub fn sorted(&self) -> Vec<&Person> {
+        self.first(usize::MAX)
+    }
+
+    /// The first `n` of [`People::sorted`], without sorting everyone else:
+    /// the panel shows a screenful of a list that may hold thousands.
+    pub fn first(&self, n: usize) -> Vec<&Person> {
         let mut all: Vec<&Person> = self.map.values().collect();
-        all.sort_by(|a, b| {
-            let rank = |p: &Person| match p.status {
-                Status::Online => 0,
-                Status::Away => 1,
-                Status::Offline => 2,
-            };
-            rank(a).cmp(&rank(b)).then_with(|| {
-                if a.status == Status::Offline {
-                    b.since.cmp(&a.since).then_with(|| a.name.cmp(&b.name))
-                } else {
-                    a.name.cmp(&b.name)
-                }
-            })
-        });
+        if n < all.len() {
+            all.select_nth_unstable_by(n, |a, b| order(a, b));
+            all.truncate(n);
+        }
+        all.sort_by(|a, b| order(a, b));
         all
     }
+}
+
+fn order(a: &Person, b: &Person) -> std::cmp::Ordering {
+    let rank = |p: &Person| match p.status {
+        Status::Online => 0,
+        Status::Away => 1,
+        Status::Offline => 2,
+    };
+    rank(a).cmp(&rank(b)).then_with(|| {
+        if a.status == Status::Offline {
+            b.since.cmp(&a.since).then_with(|| a.name.cmp(&b.name))
+        } else {
+            a.name.cmp(&b.name)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -215,5 +231,8 @@ mod tests {
         people.apply("bob", &p(Status::Online, "1"), now);
         let names: Vec<_> = people.sorted().iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["bob", "zed", "amy"]);
+        let first: Vec<_> = people.first(2).iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(first, ["bob", "zed"]);
+        assert_eq!(people.online(), 2);
     }
 }

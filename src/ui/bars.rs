@@ -10,7 +10,6 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::app::{is_direct, Conn, State};
 use crate::protocol::sanitize;
-use crate::protocol::Status;
 
 fn bar() -> Style {
     Style::default().bg(Color::Blue).fg(Color::White)
@@ -25,12 +24,7 @@ fn room_label(state: &State) -> String {
 }
 
 pub fn title(frame: &mut Frame, area: Rect, state: &State) {
-    let online = state
-        .people
-        .sorted()
-        .iter()
-        .filter(|p| p.status == Status::Online)
-        .count();
+    let online = state.people.online();
     let elsewhere: usize = state
         .rooms
         .iter()

@@ -66,12 +66,11 @@ fn room_lines(state: &State) -> Vec<Line<'static>> {
 }
 
 fn people_lines(state: &State, height: usize) -> Vec<Line<'static>> {
-    let people = state.people.sorted();
-    let online = people.iter().filter(|p| p.status != Status::Offline).count();
-    let mut lines = vec![heading(format!("People {online}/{}", people.len()))];
+    let total = state.people.len();
+    let mut lines = vec![heading(format!("People {}/{total}", state.people.online()))];
     let today = local_date(state, state.now);
     let room_for = height.saturating_sub(1);
-    for person in people.iter().take(room_for) {
+    for person in state.people.first(room_for) {
         let name = sanitize::name(&person.name).into_owned();
         let (dot, dot_style) = match person.status {
             Status::Online => ("● ", Style::default().fg(Color::Green)),
@@ -92,10 +91,10 @@ fn people_lines(state: &State, height: usize) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(spans));
     }
-    if people.len() > room_for && room_for > 0 {
+    if total > room_for && room_for > 0 {
         lines.truncate(room_for);
         lines.push(Line::styled(
-            format!("… {} more", people.len() + 1 - room_for),
+            format!("… {} more", total + 1 - room_for),
             Style::default().fg(Color::DarkGray),
         ));
     }
