@@ -39,12 +39,17 @@ impl InputLine {
         self.editor.handle(request);
     }
 
+    /// Inserts a whole paste at the cursor at once (inserting a long paste
+    /// character by character would cost quadratic time).
     pub fn paste(&mut self, text: &str) {
         self.completion = None;
         // Line breaks in a paste stay in the message; CR LF counts as one.
-        for c in text.replace("\r\n", "\n").replace('\r', "\n").chars() {
-            self.editor.handle(InputRequest::InsertChar(c));
-        }
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        let value = self.editor.value();
+        let cursor = self.editor.cursor();
+        let at = value.char_indices().nth(cursor).map_or(value.len(), |(i, _)| i);
+        let joined = format!("{}{text}{}", &value[..at], &value[at..]);
+        self.editor = Input::new(joined).with_cursor(cursor + text.chars().count());
     }
 
     /// Takes the line for sending and remembers it.

@@ -168,6 +168,8 @@ pub struct State {
     /// The user's choice for the side panel; `None`: automatic by width.
     pub show_panel: Option<bool>,
     pub size: (u16, u16),
+    /// The latest notice given while no room was open (shown in the empty pane).
+    pub roomless_notice: Option<String>,
     /// Show times in UTC instead of local time (tests, reproducible screens).
     pub utc_clock: bool,
     connected_once: bool,
@@ -197,6 +199,7 @@ impl State {
             show_help: false,
             show_panel: None,
             size: (80, 24),
+            roomless_notice: None,
             utc_clock: false,
             connected_once: false,
             people_full_noticed: false,
@@ -232,7 +235,7 @@ impl State {
         let mut fx = Vec::new();
         match event {
             Event::Key(key) => keys::handle(self, key, &mut fx),
-            Event::Paste(text) => self.input.paste(&text),
+            Event::Paste(text) => self.paste(&text, &mut fx),
             Event::Scroll(lines) => keys::scroll(self, lines),
             Event::Resize { width, height } => self.size = (width, height),
             Event::Line(line) => self.submit(line.trim_end_matches('\r'), &mut fx),
@@ -245,6 +248,20 @@ impl State {
         fx
     }
 
+    fn paste(&mut self, text: &str, fx: &mut Vec<Effect>) {
+        let total = self.input.value().len() + text.len();
+        if total > MAX_OUTGOING_TEXT_BYTES {
+            let text = format!(
+                "paste too long ({}; a message holds at most {}): nothing inserted",
+                payload::human_size(total),
+                payload::human_size(MAX_OUTGOING_TEXT_BYTES)
+            );
+            self.notice(text, fx);
+            return;
+        }
+        self.input.paste(text);
+    }
+
     /// A notice: stderr in line mode, a dimmed line in the active room otherwise.
     fn notice(&mut self, text: impl Into<String>, fx: &mut Vec<Effect>) {
         let text = text.into();
@@ -253,7 +270,7 @@ impl State {
         } else if let Some(room) = self.rooms.get_mut(self.active) {
             room.push(Entry::Notice { time: self.now, text });
         } else {
-            fx.push(Effect::Report(text));
+            self.roomless_notice = Some(text);
         }
     }
 

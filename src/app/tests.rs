@@ -380,3 +380,19 @@ fn tab_completes_commands_and_people() {
     state.update(key(KeyCode::Tab), t0());
     assert_eq!(state.input.value(), "hi bobby");
 }
+
+#[test]
+fn a_huge_paste_is_refused_with_a_notice_and_a_normal_one_inserted_at_the_cursor() {
+    let mut state = tui_state();
+    connect(&mut state);
+    let before = state.rooms[0].entries.len();
+    state.update(Event::Paste("x".repeat(1024 * 1024)), t0());
+    assert!(state.input.is_empty());
+    assert_eq!(state.rooms[0].entries.len(), before + 1, "a notice says why");
+    state.update(Event::Paste("héllo wörld".into()), t0());
+    for _ in 0..6 {
+        state.update(key(KeyCode::Left), t0());
+    }
+    state.update(Event::Paste("日本\r\n".into()), t0());
+    assert_eq!(state.input.value(), "héllo日本\n wörld");
+}

@@ -20,8 +20,17 @@ fn dim() -> Style {
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let Some(room) = state.active_room() else {
-        let hint = Line::styled("You are in no room: /join ROOM to start, F1 for help.", dim());
-        frame.render_widget(Paragraph::new(hint), area);
+        let mut lines = vec![Line::styled(
+            "You are in no room: /join ROOM to start, F1 for help.",
+            dim(),
+        )];
+        if let Some(notice) = &state.roomless_notice {
+            lines.push(Line::styled(
+                format!("-!- {}", sanitize::text(notice, Newlines::Mark)),
+                dim(),
+            ));
+        }
+        frame.render_widget(Paragraph::new(lines), area);
         return;
     };
     let height = usize::from(area.height);
