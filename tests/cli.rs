@@ -1,0 +1,81 @@
+//! The command line's promises without a broker: one-line errors and exit codes.
+
+mod common;
+
+use common::{free_port, run_to_exit, Finished};
+
+fn assert_one_line_error(done: &Finished, code: i32, needles: &[&str], args: &[&str]) {
+    assert_eq!(done.status.code(), Some(code), "{args:?}: {done:?}");
+    assert!(done.stdout.is_empty(), "{args:?}: printed on stdout: {:?}", done.stdout);
+    assert_eq!(
+        done.stderr.len(),
+        1,
+        "{args:?}: expected one line on stderr: {:?}",
+        done.stderr
+    );
+    let line = &done.stderr[0];
+    assert!(line.starts_with("komunikator: "), "{args:?}: {line}");
+    for needle in needles {
+        assert!(line.contains(needle), "{args:?}: {line:?} does not mention {needle:?}");
+    }
+}
+
+#[test]
+fn invalid_input_exits_2_with_one_line_naming_the_rule() {
+    let long_name = "n".repeat(33);
+    let long_room = "r".repeat(65);
+    let username_rule = "1 to 32 characters; letters, digits, '_', '-', '.'";
+    let room_rule = "1 to 64 characters; letters, digits, '_', '-', '.'";
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["a/b"], vec!["invalid username", "'/'", username_rule]),
+        (vec!["a b"], vec!["invalid username", "a space", username_rule]),
+        (vec!["a+"], vec!["invalid username", "'+'", username_rule]),
+        (vec!["#"], vec!["invalid username", "'#'", username_rule]),
+        (
+            vec![&long_name],
+            vec!["invalid username", "33 characters long", username_rule],
+        ),
+        (vec!["-r", "a/b", "bob"], vec!["invalid room name", "'/'", room_rule]),
+        (
+            vec!["-r", "a b", "bob"],
+            vec!["invalid room name", "a space", room_rule],
+        ),
+        (vec!["-r", "a+", "bob"], vec!["invalid room name", "'+'", room_rule]),
+        (vec!["-r", "#", "bob"], vec!["invalid room name", "empty", room_rule]),
+        (vec!["-r", "a#b", "bob"], vec!["invalid room name", "'#'", room_rule]),
+        (
+            vec!["-r", &long_room, "bob"],
+            vec!["invalid room name", "65 characters long", room_rule],
+        ),
+        (vec!["-p", "0", "bob"], vec!["port", "1 to 65535"]),
+        (vec!["-p", "65536", "bob"], vec!["port", "1 to 65535"]),
+        (vec!["--qos", "3", "bob"], vec!["QoS must be 0, 1 or 2"]),
+    ];
+    for (mut args, needles) in cases {
+        args.insert(0, "--no-tui");
+        let done = run_to_exit(&args);
+        assert_one_line_error(&done, 2, &needles, &args);
+    }
+}
+
+#[test]
+fn nothing_listening_exits_1_naming_the_address() {
+    let port = free_port().to_string();
+    let args = ["--no-tui", "-s", "127.0.0.1", "-p", &port, "alice"];
+    let done = run_to_exit(&args);
+    let address = format!("cannot connect to 127.0.0.1:{port}");
+    assert_one_line_error(&done, 1, &[&address, "connection refused"], &args);
+}
+
+#[test]
+fn an_unknown_host_exits_1_naming_it() {
+    // `.invalid` never resolves (RFC 2606).
+    let args = ["--no-tui", "-s", "no-such-host.invalid", "-p", "1884", "alice"];
+    let done = run_to_exit(&args);
+    assert_one_line_error(
+        &done,
+        1,
+        &["cannot connect to no-such-host.invalid:1884", "unknown host"],
+        &args,
+    );
+}

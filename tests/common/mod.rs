@@ -1,0 +1,674 @@
+//! Fixtures for end-to-end tests: a real broker on a free loopback port, the
+//! real binary in line mode, and a raw MQTT client to publish and watch.
+//!
+//! Every wait here is bounded and every process started is stopped on drop,
+//! so a failing test reports what it saw instead of hanging.
+
+// Each test crate includes this module and uses a different part of it.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
+use serde_json::Value;
+
+/// How long any single wait may take before the test fails. Generous: it
+/// only bounds waiting, it is never what a test asserts.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Set to `1` (as CI does) to make a missing `mosquitto` a failure instead of a skip.
+pub const REQUIRE_MOSQUITTO: &str = "KOMUNIKATOR_REQUIRE_MOSQUITTO";
+
+/// The brokers the end-to-end tests run against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerKind {
+    /// The `mosquitto` binary, as most users run it.
+    Mosquitto,
+}
+
+impl BrokerKind {
+    pub const ALL: &'static [BrokerKind] = &[BrokerKind::Mosquitto];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BrokerKind::Mosquitto => "mosquitto",
+        }
+    }
+}
+
+/// Runs `body` once against each kind of broker, each freshly started.
+/// A broker that cannot run here is skipped with a notice on stderr (or
+/// fails the test when the environment requires it).
+pub fn with_each_broker(test: &str, body: impl Fn(&Broker)) {
+    for &kind in BrokerKind::ALL {
+        match Broker::start(kind) {
+            Some(broker) => {
+                eprintln!("{test}: against {}", kind.label());
+                body(&broker);
+            }
+            None => notice(&format!("{test}: SKIPPED against {}", kind.label())),
+        }
+    }
+}
+
+/// Writes past the test harness's output capture, so a skip is seen even
+/// when the test passes.
+fn notice(text: &str) {
+    let _ = writeln!(std::io::stderr(), "NOTICE: {text}");
+}
+
+/// A broker process on 127.0.0.1 and a free port; killed on drop.
+pub struct Broker {
+    pub kind: BrokerKind,
+    pub port: u16,
+    process: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Broker {
+    /// Starts a broker of this kind; `None` when it cannot run here and
+    /// that is allowed (a notice says so).
+    pub fn start(kind: BrokerKind) -> Option<Broker> {
+        match kind {
+            BrokerKind::Mosquitto => Self::start_mosquitto(),
+        }
+    }
+
+    fn start_mosquitto() -> Option<Broker> {
+        let Some(binary) = find_program("mosquitto") else {
+            if std::env::var(REQUIRE_MOSQUITTO).is_ok_and(|v| v == "1") {
+                panic!("mosquitto is not installed, and {REQUIRE_MOSQUITTO}=1 requires it");
+            }
+            notice(&format!(
+                "mosquitto is not installed: skipping the tests against it (set {REQUIRE_MOSQUITTO}=1 to fail instead)"
+            ));
+            return None;
+        };
+        // Another process may take the port between our probe and mosquitto's
+        // bind; then mosquitto exits and we try another port.
+        let mut last_log = String::new();
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let port = free_port();
+            let log = dir.path().join("mosquitto.log");
+            let config = dir.path().join("mosquitto.conf");
+            // `user root`: mosquitto started as root otherwise drops to the
+            // `mosquitto` user, who cannot write the log in our temporary directory.
+            std::fs::write(
+                &config,
+                format!(
+                    "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
+                     user root\nlog_dest file {}\nlog_type all\nlog_timestamp_format %H:%M:%S\n",
+                    log.display()
+                ),
+            )
+            .expect("write the mosquitto config");
+            let process = Command::new(&binary)
+                .arg("-c")
+                .arg(&config)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start mosquitto");
+            let mut broker = Broker {
+                kind: BrokerKind::Mosquitto,
+                port,
+                process,
+                log,
+                _dir: dir,
+            };
+            if broker.wait_until_listening() {
+                return Some(broker);
+            }
+            last_log = broker.log_text();
+        }
+        panic!("mosquitto did not start on a free port; its last log:\n{last_log}");
+    }
+
+    /// True once the port accepts connections; false if the broker exited.
+    fn wait_until_listening(&mut self) -> bool {
+        let deadline = Instant::now() + WAIT;
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.process.try_wait() {
+                return false;
+            }
+            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "{} did not accept connections on port {} within {WAIT:?}",
+            self.kind.label(),
+            self.port
+        );
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// What the broker logged so far (for failure reports).
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        if std::thread::panicking() {
+            let log = self.log_text();
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            eprintln!(
+                "--- last lines of the {} log (port {}) ---",
+                self.kind.label(),
+                self.port
+            );
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+/// A loopback port nothing listens on right now (the OS picks it; never 1883,
+/// where a developer's own broker may run).
+pub fn free_port() -> u16 {
+    loop {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
+        let port = listener.local_addr().expect("local address").port();
+        if port != 1883 {
+            return port;
+        }
+    }
+}
+
+/// Finds a program on PATH, or in the sbin directories where Debian puts mosquitto.
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Lines from one output stream of a child, read on their own thread.
+pub struct Lines {
+    label: String,
+    rx: Receiver<String>,
+    seen: Vec<String>,
+    closed: bool,
+}
+
+impl Lines {
+    fn spawn(label: String, stream: impl Read + Send + 'static) -> Lines {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines {
+            label,
+            rx,
+            seen: Vec::new(),
+            closed: false,
+        }
+    }
+
+    /// Takes in what has arrived, waiting at most until `deadline` for more.
+    /// Returns false once the stream has ended.
+    fn pull(&mut self, deadline: Instant) -> bool {
+        if self.closed {
+            return false;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.rx.recv_timeout(left) {
+            Ok(line) => {
+                self.seen.push(line);
+                while let Ok(line) = self.rx.try_recv() {
+                    self.seen.push(line);
+                }
+                true
+            }
+            Err(RecvTimeoutError::Timeout) => true,
+            Err(RecvTimeoutError::Disconnected) => {
+                self.closed = true;
+                false
+            }
+        }
+    }
+
+    /// The first line so far (from the start) that matches; waits for it up to `timeout`.
+    pub fn wait_for(&mut self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        match self.try_wait_for(timeout, pred) {
+            Some(line) => line,
+            None => panic!(
+                "{}: no line {what} within {timeout:?}; it printed:\n{}",
+                self.label,
+                self.seen.join("\n")
+            ),
+        }
+    }
+
+    pub fn try_wait_for(&mut self, timeout: Duration, pred: impl Fn(&str) -> bool) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        let mut checked = 0;
+        loop {
+            if let Some(line) = self.seen[checked..].iter().find(|l| pred(l)) {
+                return Some(line.clone());
+            }
+            checked = self.seen.len();
+            if Instant::now() >= deadline || !self.pull(deadline) {
+                return None;
+            }
+        }
+    }
+
+    /// Waits until `n` lines so far (from the start) match; for events that repeat.
+    pub fn wait_for_count(&mut self, what: &str, n: usize, timeout: Duration, pred: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.seen.iter().filter(|l| pred(l)).count();
+            if found >= n {
+                return;
+            }
+            if Instant::now() >= deadline || !self.pull(deadline) {
+                panic!(
+                    "{}: {found} of {n} lines {what} within {timeout:?}; it printed:\n{}",
+                    self.label,
+                    self.seen.join("\n")
+                );
+            }
+        }
+    }
+
+    /// Everything until the stream ends (bounded by `timeout`).
+    pub fn read_to_end(&mut self, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        while self.pull(deadline) {
+            if Instant::now() >= deadline {
+                panic!("{}: output did not end within {timeout:?}", self.label);
+            }
+        }
+        self.seen.clone()
+    }
+
+    pub fn seen(&mut self) -> &[String] {
+        while let Ok(line) = self.rx.try_recv() {
+            self.seen.push(line);
+        }
+        &self.seen
+    }
+}
+
+/// The real `komunikator` binary, in line mode, with piped standard streams.
+pub struct Komunikator {
+    pub name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    pub stdout: Lines,
+    pub stderr: Lines,
+}
+
+/// How a finished process ended and everything it printed.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: Vec<String>,
+    pub stderr: Vec<String>,
+}
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_komunikator")
+}
+
+impl Komunikator {
+    /// `komunikator --no-tui -s 127.0.0.1 -p PORT EXTRA... NAME`; not yet connected.
+    pub fn spawn(broker: &Broker, name: &str, extra: &[&str]) -> Komunikator {
+        let port = broker.port.to_string();
+        let mut args = vec!["--no-tui", "-s", "127.0.0.1", "-p", &port];
+        args.extend(extra);
+        args.push(name);
+        Self::spawn_args(name, &args)
+    }
+
+    /// The binary with exactly these arguments.
+    pub fn spawn_args(label: &str, args: &[&str]) -> Komunikator {
+        let mut child = Command::new(binary())
+            .args(args)
+            .env("TZ", "UTC")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start komunikator");
+        let stdout = Lines::spawn(format!("{label} stdout"), child.stdout.take().expect("piped stdout"));
+        let stderr = Lines::spawn(format!("{label} stderr"), child.stderr.take().expect("piped stderr"));
+        Komunikator {
+            name: label.to_owned(),
+            stdin: child.stdin.take(),
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Starts a client and waits until its subscriptions are acknowledged.
+    pub fn join(broker: &Broker, name: &str, extra: &[&str]) -> Komunikator {
+        let mut client = Self::spawn(broker, name, extra);
+        client.wait_ready();
+        client
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Waits for the "connected to ..." notice, printed once subscriptions are acknowledged.
+    pub fn wait_ready(&mut self) {
+        self.stderr.wait_for("saying it is connected", WAIT, |l| {
+            l.starts_with("komunikator: connected to ")
+        });
+    }
+
+    pub fn send_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin is still open");
+        writeln!(stdin, "{line}")
+            .and_then(|()| stdin.flush())
+            .unwrap_or_else(|e| panic!("{}: cannot write to stdin: {e}", self.name));
+    }
+
+    /// Ends standard input: a clean quit.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// SIGKILL: no goodbye, the broker has to publish the will.
+    pub fn kill_hard(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reap after SIGKILL");
+    }
+
+    pub fn signal(&self, signal: libc::c_int) {
+        // SAFETY: kill(2) on our own child's pid; it has not been reaped, so the pid is still ours.
+        let rc = unsafe { libc::kill(self.pid(), signal) };
+        assert_eq!(rc, 0, "kill({}, {signal})", self.pid());
+    }
+
+    /// Waits for the process to exit by itself, then collects all its output.
+    pub fn finish(mut self, timeout: Duration) -> Finished {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "{} did not exit within {timeout:?}; stdout:\n{}\nstderr:\n{}",
+                    self.name,
+                    self.stdout.seen().join("\n"),
+                    self.stderr.seen().join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Finished {
+            status,
+            stdout: self.stdout.read_to_end(WAIT),
+            stderr: self.stderr.read_to_end(WAIT),
+        }
+    }
+
+    /// Closes stdin and waits for a clean exit (status 0).
+    pub fn quit(mut self) -> Finished {
+        self.close_stdin();
+        let name = self.name.clone();
+        let done = self.finish(WAIT);
+        assert!(
+            done.status.success(),
+            "{name} exited with {:?} after end of input; stderr:\n{}",
+            done.status,
+            done.stderr.join("\n")
+        );
+        done
+    }
+}
+
+impl Drop for Komunikator {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Runs the binary with these arguments and no broker, stdin left open (so
+/// it does not quit for lack of input), until it exits.
+pub fn run_to_exit(args: &[&str]) -> Finished {
+    Komunikator::spawn_args("komunikator", args).finish(WAIT)
+}
+
+/// What a raw MQTT connection saw.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub retain: bool,
+}
+
+impl Received {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.payload)
+            .unwrap_or_else(|e| panic!("payload on {} is not JSON ({e}): {:?}", self.topic, self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.payload).into_owned()
+    }
+}
+
+enum ProbeEvent {
+    ConnAck,
+    SubAck,
+    PubAck,
+    Message(Received),
+    Gone(String),
+}
+
+/// A plain MQTT client (not komunikator) for publishing raw payloads and
+/// watching topics, as `mosquitto_pub`/`mosquitto_sub` would.
+pub struct Probe {
+    client: Client,
+    rx: Receiver<ProbeEvent>,
+    messages: VecDeque<Received>,
+    gone: Option<String>,
+}
+
+impl Probe {
+    pub fn connect(broker: &Broker, id: &str) -> Probe {
+        let mut options = MqttOptions::new(id, "127.0.0.1", broker.port);
+        options.set_keep_alive(Duration::from_secs(10));
+        let (client, mut connection) = Client::new(options, 64);
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for event in connection.iter() {
+                let event = match event {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => ProbeEvent::ConnAck,
+                    Ok(Event::Incoming(Packet::SubAck(_))) => ProbeEvent::SubAck,
+                    Ok(Event::Incoming(Packet::PubAck(_))) => ProbeEvent::PubAck,
+                    Ok(Event::Incoming(Packet::Publish(p))) => ProbeEvent::Message(Received {
+                        topic: p.topic,
+                        payload: p.payload.to_vec(),
+                        retain: p.retain,
+                    }),
+                    Ok(_) => continue,
+                    Err(e) => {
+                        let _ = tx.send(ProbeEvent::Gone(e.to_string()));
+                        break;
+                    }
+                };
+                if tx.send(event).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut probe = Probe {
+            client,
+            rx,
+            messages: VecDeque::new(),
+            gone: None,
+        };
+        probe.expect(id, "connected", |e| matches!(e, ProbeEvent::ConnAck));
+        probe
+    }
+
+    fn expect(&mut self, what: &str, wanted: &str, is: impl Fn(&ProbeEvent) -> bool) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(ProbeEvent::Message(m)) => self.messages.push_back(m),
+                Ok(ProbeEvent::Gone(why)) => panic!("probe {what}: connection ended before {wanted}: {why}"),
+                Ok(event) if is(&event) => return,
+                Ok(_) => {}
+                Err(_) => panic!("probe {what}: not {wanted} within {WAIT:?}"),
+            }
+        }
+    }
+
+    /// Subscribes and waits for the broker's acknowledgement.
+    pub fn subscribe(&mut self, filter: &str) {
+        self.client
+            .subscribe(filter, QoS::AtLeastOnce)
+            .expect("queue SUBSCRIBE");
+        self.expect(filter, "subscribed", |e| matches!(e, ProbeEvent::SubAck));
+    }
+
+    /// Publishes at QoS 1 and waits for the broker's acknowledgement.
+    pub fn publish(&mut self, topic: &str, payload: impl Into<Vec<u8>>, retain: bool) {
+        self.client
+            .publish(topic, QoS::AtLeastOnce, retain, payload.into())
+            .expect("queue PUBLISH");
+        self.expect(topic, "acknowledged", |e| matches!(e, ProbeEvent::PubAck));
+    }
+
+    /// The next message received, waiting up to `timeout`.
+    pub fn next_message(&mut self, timeout: Duration) -> Option<Received> {
+        if let Some(m) = self.messages.pop_front() {
+            return Some(m);
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(ProbeEvent::Message(m)) => return Some(m),
+                Ok(ProbeEvent::Gone(why)) => {
+                    self.gone = Some(why);
+                    return None;
+                }
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Waits for the next message that matches; the ones before it are dropped.
+    pub fn wait_message(&mut self, what: &str, pred: impl Fn(&Received) -> bool) -> Received {
+        let deadline = Instant::now() + WAIT;
+        let mut skipped = Vec::new();
+        while let Some(m) = self.next_message(deadline.saturating_duration_since(Instant::now())) {
+            if pred(&m) {
+                return m;
+            }
+            skipped.push(m.text());
+        }
+        panic!(
+            "probe: no message {what} within {WAIT:?} (connection: {:?}); other messages:\n{}",
+            self.gone,
+            skipped.join("\n")
+        );
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        // Ends the connection thread; it also ends when the broker goes away.
+        let _ = self.client.try_disconnect();
+    }
+}
+
+/// A presence payload (PROTOCOL.md), as a watcher reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    pub user: String,
+    pub status: String,
+    pub session: String,
+    pub ts: DateTime<Utc>,
+}
+
+impl Presence {
+    pub fn parse(m: &Received) -> Presence {
+        let v = m.json();
+        let field = |name: &str| {
+            v[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("presence without string {name:?}: {v}"))
+                .to_owned()
+        };
+        Presence {
+            user: field("user"),
+            status: field("status"),
+            session: field("session"),
+            ts: DateTime::parse_from_rfc3339(&field("ts"))
+                .unwrap_or_else(|e| panic!("presence ts is not RFC 3339 ({e}): {v}"))
+                .with_timezone(&Utc),
+        }
+    }
+}
+
+/// A chat payload as the protocol defines it, for publishing by hand.
+pub fn chat_payload(user: &str, text: &str) -> String {
+    serde_json::json!({
+        "v": 1,
+        "id": format!("{:026}", fastrand::u64(..)),
+        "user": user,
+        "text": text,
+        "ts": Utc::now().to_rfc3339(),
+    })
+    .to_string()
+}
+
+/// True when `line` is a chat line `HH:MM:SS #room <user> text`.
+pub fn is_chat_line(line: &str, room: &str, user: &str, text: &str) -> bool {
+    line.as_bytes().get(2) == Some(&b':') && line.get(8..) == Some(format!(" #{room} <{user}> {text}").as_str())
+}
+
+/// True when `line` is an action line `HH:MM:SS #room * user text`.
+pub fn is_action_line(line: &str, room: &str, user: &str, text: &str) -> bool {
+    line.as_bytes().get(2) == Some(&b':') && line.get(8..) == Some(format!(" #{room} * {user} {text}").as_str())
+}
