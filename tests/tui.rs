@@ -1,0 +1,141 @@
+//! The full-screen UI end to end: the real binary in a terminal (tmux on a
+//! private socket), typing into it, and reading the screen back.
+
+mod common;
+
+use std::process::{Command, Output};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use common::{binary, chat_payload, find_program, with_each_broker, Broker, Komunikator, Probe, WAIT};
+
+/// A tmux server of our own, so the test never touches anyone else's.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// `None` (with a notice) when tmux is missing, unless CI requires it.
+    fn start() -> Option<Tmux> {
+        if find_program("tmux").is_none() {
+            assert!(
+                std::env::var(common::REQUIRE_MOSQUITTO).as_deref() != Ok("1"),
+                "tmux is required for the full-screen end-to-end test"
+            );
+            eprintln!("NOTICE: tmux not found: full-screen end-to-end test SKIPPED");
+            return None;
+        }
+        Some(Tmux {
+            socket: format!("komunikator-test-{}", std::process::id()),
+        })
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn open(&self, session: &str, command: &str) {
+        let out = self.run(&["new-session", "-d", "-s", session, "-x", "100", "-y", "30", command]);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn keys(&self, session: &str, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", session];
+        args.extend(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    fn screen(&self, session: &str) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", session]).stdout).into_owned()
+    }
+
+    /// Polls the screen until `pred` holds; panics with the last screen if not.
+    fn wait_screen(&self, session: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let until = Instant::now() + WAIT;
+        loop {
+            let screen = self.screen(session);
+            if pred(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < until,
+                "{session}: screen never showed {what}:\n{screen}"
+            );
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn alive(&self, session: &str) -> bool {
+        self.run(&["has-session", "-t", session]).status.success()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn ui_command(broker: &Broker, name: &str) -> String {
+    format!("{} -s 127.0.0.1 -p {} {name}", binary(), broker.port)
+}
+
+#[test]
+fn typing_in_the_full_screen_ui_reaches_another_client_and_back() {
+    let Some(tmux) = Tmux::start() else { return };
+    with_each_broker("tui_chat", |broker| {
+        let mut bob = Komunikator::join(broker, "bob", &[]);
+        tmux.open("alice", &ui_command(broker, "alice"));
+        tmux.wait_screen("alice", "the connected status", |s| {
+            s.contains(" connected ") && s.contains("bob")
+        });
+
+        tmux.keys("alice", &["-l", "hello from the full screen 日本"]);
+        tmux.keys("alice", &["Enter"]);
+        bob.stdout.wait_for("alice's message", WAIT, |l| {
+            common::is_chat_line(l, "general", "alice", "hello from the full screen 日本")
+        });
+        tmux.wait_screen("alice", "her own message acknowledged", |s| {
+            s.contains("<alice> hello from the full screen 日本 ✓")
+        });
+
+        bob.send_line("hi alice, I read you");
+        tmux.wait_screen("alice", "bob's answer", |s| s.contains("<bob> hi alice, I read you"));
+
+        // Hostile text arrives escaped, and the screen is still intact.
+        let mut probe = Probe::connect(broker, "hostile");
+        probe.publish(
+            "chat/general",
+            chat_payload("mallory", "\u{1b}[2J\u{1b}]0;pwned\u{7}cleared?"),
+            false,
+        );
+        tmux.wait_screen("alice", "the escaped hostile text", |s| {
+            s.contains("␛[2J␛]0;pwned␇cleared?") && s.contains("<bob> hi alice")
+        });
+
+        tmux.keys("alice", &["F1"]);
+        tmux.wait_screen("alice", "the help overlay", |s| {
+            s.contains("komunikator help") && s.contains("/quit")
+        });
+        tmux.keys("alice", &["Escape"]);
+
+        tmux.keys("alice", &["C-c"]);
+        bob.stdout
+            .wait_for("alice going offline", WAIT, |l| l.ends_with("* alice went offline"));
+        let until = Instant::now() + WAIT;
+        while tmux.alive("alice") {
+            assert!(Instant::now() < until, "the UI did not exit after Ctrl-C");
+            sleep(Duration::from_millis(50));
+        }
+        bob.quit();
+    });
+}
