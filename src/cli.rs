@@ -1,10 +1,15 @@
 //! The command line: flags, their validation, and one-line errors.
 
+use std::path::PathBuf;
+
 use clap::error::ErrorKind;
 use clap::Parser;
 
-use crate::protocol::{validate_room, validate_username};
-use crate::settings::{Mode, Settings};
+use crate::config::{
+    parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room, parse_scrollback, parse_server, parse_username,
+    Endpoint, Layer, Request, VARIABLES,
+};
+use crate::settings::Mode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -14,34 +19,38 @@ use crate::settings::{Mode, Settings};
     long_about = "Chat in rooms over MQTT, in your terminal.\n\n\
         Joins the rooms given with -r (default: general) on the broker at -s/-p,\n\
         shows who is online, and keeps going through a flaky network.\n\
-        Full-screen by default; --no-tui reads lines from stdin and prints one line per event.",
+        Full-screen by default; --no-tui reads lines from stdin and prints one line per event.\n\n\
+        Settings come from flags, then KOMUNIKATOR_* environment variables, then the config\n\
+        file (~/.config/komunikator/config.toml or --config), then defaults.",
     after_help = "Examples:\n  komunikator alice\n  komunikator -s broker.example.org -r rust -r random bob\n  \
-        printf 'hello\\n' | komunikator --no-tui carol"
+        komunikator -s mqtts://broker.example.org --user bob bob\n  \
+        printf 'hello\\n' | komunikator --no-tui carol",
+    after_long_help = after_long_help()
 )]
 pub struct Cli {
-    /// Your name in the chat: 1 to 32 letters, digits, '_', '-', '.'
+    /// Your name in the chat: 1 to 32 letters, digits, '_', '-', '.' [default: `username` in the config file]
     #[arg(value_parser = parse_username)]
-    pub username: String,
+    pub username: Option<String>,
 
-    /// MQTT broker host name or address
-    #[arg(short = 's', long, value_name = "HOST", default_value = "localhost")]
-    pub server: String,
+    /// MQTT broker: a host name, host:port, or a URL mqtt://host:port or mqtts://host:port (TLS) [default: localhost]
+    #[arg(short = 's', long, value_name = "HOST|URL", value_parser = parse_server)]
+    pub server: Option<Endpoint>,
 
-    /// MQTT broker port
-    #[arg(short = 'p', long, value_name = "PORT", default_value_t = 1883, value_parser = parse_port)]
-    pub port: u16,
+    /// MQTT broker port [default: 1883, or 8883 with TLS]
+    #[arg(short = 'p', long, value_name = "PORT", value_parser = parse_port)]
+    pub port: Option<u16>,
 
     /// Room to join (repeatable); the first is the active one [default: general]
     #[arg(short = 'r', long = "room", value_name = "ROOM", value_parser = parse_room)]
     pub rooms: Vec<String>,
 
-    /// MQTT quality of service for chat messages: 0, 1 or 2
-    #[arg(long, value_name = "0|1|2", default_value_t = 1, value_parser = parse_qos)]
-    pub qos: u8,
+    /// MQTT quality of service for chat messages: 0, 1 or 2 [default: 1]
+    #[arg(long, value_name = "0|1|2", value_parser = parse_qos)]
+    pub qos: Option<u8>,
 
-    /// Seconds between keep-alive pings; a dead link is noticed within about twice this
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = parse_keep_alive)]
-    pub keep_alive: u16,
+    /// Seconds between keep-alive pings; a dead link is noticed within about twice this [default: 30]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_keep_alive)]
+    pub keep_alive: Option<u16>,
 
     /// Line mode: read lines from stdin, print one line per event (no full-screen UI)
     #[arg(long)]
@@ -55,80 +64,123 @@ pub struct Cli {
     #[arg(long)]
     pub bell: bool,
 
-    /// Messages kept per room in the full-screen UI
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub scrollback: usize,
+    /// Messages kept per room in the full-screen UI [default: 10000]
+    #[arg(long, value_name = "N", value_parser = parse_scrollback)]
+    pub scrollback: Option<usize>,
 
     /// Put every topic under this prefix (e.g. "acme/"), so several chat networks can share a broker
-    #[arg(long, value_name = "PREFIX", default_value = "", value_parser = parse_prefix)]
-    pub topic_prefix: String,
+    #[arg(long, value_name = "PREFIX", value_parser = parse_prefix)]
+    pub topic_prefix: Option<String>,
+
+    /// Connect with TLS (trusting the system's CAs unless --ca-file is given)
+    #[arg(long, overrides_with = "no_tls")]
+    pub tls: bool,
+
+    /// Connect without TLS, even if the config file turns it on
+    #[arg(long, overrides_with = "tls")]
+    pub no_tls: bool,
+
+    /// Trust only this CA (PEM file) for the broker's certificate, e.g. a private CA
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Client certificate (PEM) for mutual TLS; needs --key
+    #[arg(long, value_name = "PATH")]
+    pub cert: Option<PathBuf>,
+
+    /// Private key (PEM) of the client certificate
+    #[arg(long, value_name = "PATH")]
+    pub key: Option<PathBuf>,
+
+    /// Log in to the broker with this name; the password comes from
+    /// KOMUNIKATOR_PASSWORD, --password-file, or a prompt
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Read the broker password from the first line of this file
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+
+    /// Refused on purpose: a password in the arguments shows in the process list.
+    /// Taken as any value (dropped unseen) so that no parse error can echo it.
+    #[arg(long, hide = true, value_name = "PASSWORD", num_args = 0..=1, default_missing_value = "",
+          value_parser = drop_password)]
+    pub password: Option<DroppedPassword>,
+
+    /// Read this config file instead of ~/.config/komunikator/config.toml
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Print the effective settings (flags, environment, config file, defaults) and exit
+    #[arg(long)]
+    pub print_config: bool,
+
+    /// Write the log here [default: ~/.local/state/komunikator/komunikator.log]; level from RUST_LOG
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
 }
 
-fn parse_username(s: &str) -> Result<String, String> {
-    validate_username(s).map(|()| s.to_owned()).map_err(|e| e.to_string())
+/// Stands for a `--password` value, which is never kept nor shown.
+#[derive(Debug, Clone)]
+pub struct DroppedPassword;
+
+fn drop_password(_: &str) -> Result<DroppedPassword, String> {
+    Ok(DroppedPassword)
 }
 
-fn parse_room(s: &str) -> Result<String, String> {
-    let s = s.strip_prefix('#').unwrap_or(s);
-    validate_room(s).map(|()| s.to_owned()).map_err(|e| e.to_string())
-}
-
-fn parse_port(s: &str) -> Result<u16, String> {
-    match s.parse::<u32>() {
-        Ok(p @ 1..=65535) => Ok(p as u16),
-        _ => Err("the port must be a number from 1 to 65535".into()),
+fn after_long_help() -> String {
+    let mut text = String::from("Environment variables (weaker than flags, stronger than the config file):\n");
+    for (name, what) in VARIABLES {
+        text += &format!("  {name:<27} {what}\n");
     }
-}
-
-fn parse_qos(s: &str) -> Result<u8, String> {
-    match s {
-        "0" | "1" | "2" => Ok(s.parse().expect("digit")),
-        _ => Err("QoS must be 0, 1 or 2".into()),
-    }
-}
-
-fn parse_keep_alive(s: &str) -> Result<u16, String> {
-    match s.parse::<u32>() {
-        Ok(k @ 1..=65535) => Ok(k as u16),
-        _ => Err("keep-alive must be 1 to 65535 seconds".into()),
-    }
-}
-
-fn parse_prefix(s: &str) -> Result<String, String> {
-    if s.contains(['+', '#']) || s.starts_with('$') || s.chars().any(char::is_control) {
-        return Err("a topic prefix may not contain '+', '#' or control characters, nor start with '$'".into());
-    }
-    Ok(s.to_owned())
+    text += "  RUST_LOG                    log level, e.g. debug (default: warn,komunikator=info)\n";
+    text
 }
 
 impl Cli {
-    pub fn into_settings(self) -> Settings {
-        let mut rooms: Vec<String> = Vec::new();
-        for room in self.rooms {
-            if !rooms.contains(&room) {
-                rooms.push(room);
-            }
-        }
-        if rooms.is_empty() {
-            rooms.push("general".into());
+    /// The command line's own layer of settings, and what it asks for.
+    pub fn into_request(self) -> Result<Request, String> {
+        if self.password.is_some() {
+            return Err("passwords are not taken as arguments (they show in the process list): \
+                 use KOMUNIKATOR_PASSWORD, --password-file, or type it at the prompt"
+                .into());
         }
         let mode = if self.no_tui || self.json {
             Mode::Line { json: self.json }
         } else {
             Mode::Tui
         };
-        Settings {
+        let tls = match (self.tls, self.no_tls) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        };
+        let layer = Layer {
+            username: self.username,
             server: self.server,
             port: self.port,
-            username: self.username,
-            rooms,
+            tls,
+            ca_file: self.ca_file,
+            cert: self.cert,
+            key: self.key,
+            user: self.user,
+            password: None,
+            password_file: self.password_file,
+            rooms: (!self.rooms.is_empty()).then_some(self.rooms),
             qos: self.qos,
             keep_alive: self.keep_alive,
             topic_prefix: self.topic_prefix,
-            bell: self.bell,
+            bell: self.bell.then_some(true),
             scrollback: self.scrollback,
+            log_file: self.log_file,
+            colors: Default::default(),
+        };
+        Ok(Request {
+            layer,
             mode,
-        }
+            config_file: self.config,
+            print_config: self.print_config,
+        })
     }
 }
 
@@ -163,12 +215,23 @@ pub fn one_line(message: &str) -> String {
 mod tests {
     use super::*;
 
+    use crate::config::{merge, Sources};
+    use crate::settings::Settings;
+
+    /// The command line alone: no environment, no config file.
     fn parse(args: &[&str]) -> Result<Settings, String> {
         let mut all = vec!["komunikator"];
         all.extend(args);
-        Cli::try_parse_from(all)
-            .map(Cli::into_settings)
-            .map_err(|e| one_line(&e.to_string()))
+        let request = Cli::try_parse_from(all)
+            .map_err(|e| one_line(&e.to_string()))?
+            .into_request()?;
+        let sources = Sources {
+            command_line: request.layer,
+            ..Sources::default()
+        };
+        let resolved = merge(sources, request.mode)?;
+        resolved.require_username()?;
+        Ok(resolved.settings)
     }
 
     #[test]
@@ -207,6 +270,18 @@ mod tests {
             (&["-p", "0", "bob"], "1 to 65535"),
             (&["-p", "65536", "bob"], "1 to 65535"),
             (&["--qos", "3", "bob"], "QoS must be 0, 1 or 2"),
+            (&["-s", "http://h", "bob"], "use mqtt:// or mqtts://"),
+            (
+                &["-s", "mqtt://h:1884", "-p", "1885", "bob"],
+                "port 1884 but the port is set to 1885",
+            ),
+            (
+                &["-s", "mqtt://h", "--tls", "bob"],
+                "mqtt:// (no TLS) but TLS is set on",
+            ),
+            (&["--ca-file", "ca.pem", "bob"], "need TLS"),
+            (&["--tls", "--cert", "c.pem", "bob"], "needs its key"),
+            (&["--password", "hunter2", "bob"], "not taken as arguments"),
             (&[], "USERNAME"),
         ];
         for (args, needle) in cases {

@@ -3,13 +3,18 @@
 //! - [`protocol`]: the wire contract, pure.
 //! - [`app`]: the client as a state machine, pure.
 //! - [`ui`]: drawing the state, pure.
-//! - edges: [`net`] (the MQTT session), [`line`] and [`tui`] (front ends).
+//! - [`config`]: where settings come from (flags, environment, config file), pure but for `load`.
+//! - edges: [`net`] (the MQTT session, over [`tls`] when asked), [`line`] and
+//!   [`tui`] (front ends), [`logging`] (to a file).
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod line;
+pub mod logging;
 pub mod net;
 pub mod protocol;
 pub mod settings;
+pub mod tls;
 pub mod tui;
 pub mod ui;

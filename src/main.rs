@@ -1,7 +1,30 @@
-use komunikator::{cli, line, settings::Mode, tui};
+use komunikator::config::{self, Outcome};
+use komunikator::{cli, line, logging, settings::Mode, tui};
 
 fn main() {
-    let settings = cli::parse_or_exit().into_settings();
+    // Settings errors exit 2 like usage errors: nothing was tried yet.
+    let settings = match cli::parse_or_exit().into_request().and_then(config::load) {
+        Ok(Outcome::Run(settings)) => *settings,
+        Ok(Outcome::Print(text)) => {
+            print!("{text}");
+            std::process::exit(0);
+        }
+        Err(e) => {
+            eprintln!("komunikator: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Some(path) = &settings.log_file {
+        if let Err(e) = logging::init(path) {
+            eprintln!("komunikator: {e}");
+        }
+    }
+    log::info!(
+        "komunikator {} starting: {} as {}",
+        env!("CARGO_PKG_VERSION"),
+        settings.address(),
+        settings.username
+    );
     // One thread: a chat client waits on the network, and one thread keeps
     // each message's path short (no hand-offs between cores).
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -12,5 +35,6 @@ fn main() {
         Mode::Line { .. } => runtime.block_on(line::run(settings)),
         Mode::Tui => runtime.block_on(tui::run(settings)),
     };
+    log::info!("exiting with status {code}");
     std::process::exit(code);
 }

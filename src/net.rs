@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, Incoming, LastWill, MqttOptions, Outgoing, QoS,
-    StateError, SubscribeFilter, SubscribeReasonCode,
+    StateError, SubscribeFilter, SubscribeReasonCode, TlsConfiguration, Transport,
 };
 use tokio::sync::mpsc;
 
@@ -141,17 +141,46 @@ pub fn spawn(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>) {
         .set_max_packet_size(MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET)
         .set_request_channel_capacity(REQUEST_QUEUE)
         .set_inflight(100);
+    if let Some(login) = &settings.login {
+        let password = login.password.as_ref().map(|p| p.expose()).unwrap_or_default();
+        options.set_credentials(login.user.clone(), password);
+    }
+    // Checked before start already; should the files have changed since, say so and stop.
+    let transport = match &settings.tls {
+        Some(tls) => {
+            crate::tls::client_config(tls).map(|config| Transport::tls_with_config(TlsConfiguration::Rustls(config)))
+        }
+        None => Ok(Transport::Tcp),
+    };
     let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
     let tracking = Arc::new(Mutex::new(Tracking::default()));
     let (tx, rx) = mpsc::channel(EVENT_QUEUE);
-    let session = Session {
+    let mut session = Session {
         eventloop,
         tracking: tracking.clone(),
         tx,
         topics: Topics::new(&settings.topic_prefix),
         username: settings.username.clone(),
+        login_user: settings.login.as_ref().map(|l| l.user.clone()),
+        address: settings.address(),
     };
-    tokio::spawn(session.run());
+    match transport {
+        Ok(transport) => {
+            session.eventloop.mqtt_options.set_transport(transport);
+            tokio::spawn(session.run());
+        }
+        Err(reason) => {
+            log::error!("{reason}");
+            tokio::spawn(async move {
+                let failed = NetEvent::ConnectFailed {
+                    reason,
+                    retry_in: Duration::ZERO,
+                    fatal: true,
+                };
+                let _ = session.tx.send(failed).await;
+            });
+        }
+    }
     (Handle { client, tracking }, rx)
 }
 
@@ -161,6 +190,10 @@ struct Session {
     tx: mpsc::Sender<NetEvent>,
     topics: Topics,
     username: String,
+    /// The broker login, if any: refusals read differently with and without one.
+    login_user: Option<String>,
+    /// host:port, for the log.
+    address: String,
 }
 
 impl Session {
@@ -184,12 +217,19 @@ impl Session {
                 Err(err) => {
                     self.forget_in_flight();
                     if closing || matches!(err, ConnectionError::RequestsDone) {
+                        log::info!("disconnected from {}", self.address);
                         let _ = self.tx.send(NetEvent::Closed).await;
                         return;
                     }
                     let delay = backoff.next_delay();
-                    let reason = describe(&err);
+                    let reason = explain(&err, self.login_user.as_deref());
                     let fatal = is_fatal(&err);
+                    if fatal {
+                        log::warn!("{}: {reason}; not retrying", self.address);
+                    } else {
+                        log::warn!("{}: {reason}; retrying in {:.1} s", self.address, delay.as_secs_f64());
+                    }
+                    log::debug!("{}: {err:?}", self.address);
                     let event = if std::mem::take(&mut up) {
                         NetEvent::Disconnected {
                             reason,
@@ -212,6 +252,7 @@ impl Session {
             };
             let out = match event {
                 Event::Incoming(Incoming::ConnAck(_)) => {
+                    log::info!("connected to {} as {}", self.address, self.username);
                     backoff.reset();
                     up = true;
                     self.tracking.lock().expect("tracking lock").connected = true;
@@ -273,17 +314,59 @@ impl Session {
     }
 }
 
+/// Errors that the same attempt would meet again: a refused login or
+/// certificate. The first connection stops at any error (see the app).
 fn is_fatal(err: &ConnectionError) -> bool {
+    if let Some(tls) = tls_cause(err) {
+        return crate::tls::describe(tls).1;
+    }
     matches!(
         err,
         ConnectionError::ConnectionRefused(
             ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized | ConnectReturnCode::BadClientId
-        )
+        ) | ConnectionError::Tls(rumqttc::TlsError::DNSName(_))
     )
+}
+
+/// The rustls error behind `err`, however deeply rumqttc wrapped it. rustls
+/// errors travel inside `io::Error`, whose `source()` skips them, so each
+/// `io::Error` is opened with `get_ref()`.
+fn tls_cause(err: &ConnectionError) -> Option<&rustls::Error> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        next = match e.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+            Some(inner) => Some(inner),
+            None => e.source(),
+        };
+    }
+    None
+}
+
+/// `describe`, with the login in mind: a refusal means something else with
+/// and without one.
+fn explain(err: &ConnectionError, login_user: Option<&str>) -> String {
+    let refused_login = matches!(
+        err,
+        ConnectionError::ConnectionRefused(ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized)
+    );
+    match login_user {
+        _ if !refused_login => describe(err),
+        Some(user) => format!("{} (logging in as {user})", describe(err)),
+        None => format!(
+            "{}; the broker may require a login (--user NAME)",
+            describe(err).replace("refused the login", "refused the connection")
+        ),
+    }
 }
 
 /// One line for people, naming the cause.
 pub fn describe(err: &ConnectionError) -> String {
+    if let Some(tls) = tls_cause(err) {
+        return crate::tls::describe(tls).0;
+    }
     match err {
         ConnectionError::Io(e) => match e.kind() {
             std::io::ErrorKind::ConnectionRefused => {
@@ -294,9 +377,16 @@ pub fn describe(err: &ConnectionError) -> String {
             }
             _ => e.to_string(),
         },
+        ConnectionError::Tls(rumqttc::TlsError::DNSName(_)) => {
+            "TLS needs a host name or IP address as the server, and this is neither".into()
+        }
+        ConnectionError::Tls(rumqttc::TlsError::Io(e)) => format!("TLS: {e}"),
+        ConnectionError::Tls(e) => format!("TLS: {e}"),
         ConnectionError::ConnectionRefused(code) => match code {
             ConnectReturnCode::BadUserNamePassword => "the broker refused the login: bad user name or password".into(),
-            ConnectReturnCode::NotAuthorized => "the broker refused the login: not authorised".into(),
+            ConnectReturnCode::NotAuthorized => {
+                "the broker refused the login: not authorised (wrong user name or password?)".into()
+            }
             ConnectReturnCode::BadClientId => "the broker refused the client id".into(),
             ConnectReturnCode::ServiceUnavailable => "the broker is unavailable".into(),
             other => format!("the broker refused the connection ({other:?})"),
@@ -332,6 +422,50 @@ mod tests {
         assert!(delays[11] >= Backoff::CAP.mul_f64(0.8));
         b.reset();
         assert!(b.next_delay() <= Duration::from_millis(600));
+    }
+
+    fn wrapped_in_io(tls: rustls::Error) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, tls)
+    }
+
+    #[test]
+    fn tls_failures_are_found_inside_io_errors_and_named() {
+        let unknown_ca = || rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        // The shapes rumqttc produces: during the handshake, and when reading CONNACK.
+        let errors = [
+            ConnectionError::Tls(rumqttc::TlsError::Io(wrapped_in_io(unknown_ca()))),
+            ConnectionError::Io(wrapped_in_io(unknown_ca())),
+            ConnectionError::MqttState(StateError::Io(wrapped_in_io(unknown_ca()))),
+        ];
+        for err in &errors {
+            let text = describe(err);
+            assert!(
+                text.starts_with("TLS: the broker's certificate is signed by an unknown CA"),
+                "{text}"
+            );
+            assert!(!text.contains('\n'));
+            assert!(is_fatal(err), "{text}");
+        }
+        let expired = ConnectionError::Tls(rumqttc::TlsError::Io(wrapped_in_io(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::Expired,
+        ))));
+        assert_eq!(describe(&expired), "TLS: the broker's certificate has expired");
+    }
+
+    #[test]
+    fn refused_logins_are_final_and_say_why() {
+        let refused = ConnectionError::ConnectionRefused(ConnectReturnCode::NotAuthorized);
+        assert!(is_fatal(&refused));
+        let with_login = explain(&refused, Some("bob"));
+        assert!(
+            with_login.contains("refused the login") && with_login.contains("as bob"),
+            "{with_login}"
+        );
+        let anonymous = explain(&refused, None);
+        assert!(anonymous.contains("may require a login (--user NAME)"), "{anonymous}");
+        let down = ConnectionError::Io(std::io::ErrorKind::ConnectionRefused.into());
+        assert!(!is_fatal(&down));
+        assert_eq!(explain(&down, Some("bob")), describe(&down));
     }
 
     #[test]

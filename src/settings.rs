@@ -1,4 +1,10 @@
-//! The effective settings of one run, after the command line was validated.
+//! The effective settings of one run, after flags, environment and config
+//! file were merged and validated (see `config`).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use ratatui::style::Color;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -14,12 +20,81 @@ pub struct Settings {
     /// Messages kept per room.
     pub scrollback: usize,
     pub mode: Mode,
+    /// `None`: plain TCP.
+    pub tls: Option<Tls>,
+    /// `None`: connect anonymously.
+    pub login: Option<Login>,
+    pub colors: Colors,
+    /// `None`: no log at all (no place for it was found).
+    pub log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Tui,
     Line { json: bool },
+}
+
+/// How to check the broker and, for mutual TLS, who we are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tls {
+    /// Trust only this CA (PEM); `None`: the system's trusted roots.
+    pub ca_file: Option<PathBuf>,
+    pub client_cert: Option<ClientCert>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCert {
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    pub user: String,
+    pub password: Option<Secret>,
+}
+
+/// A password. It prints as `<redacted>` everywhere (Debug, Display, logs,
+/// panics); only `expose` gives the text, for the CONNECT packet.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(text: impl Into<String>) -> Self {
+        Secret(text.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Colour choices for the full-screen UI; `None` keeps the UI's own default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Colors {
+    /// Your own name.
+    pub own: Option<Color>,
+    /// Other people's names (instead of one colour per name).
+    pub others: Option<Color>,
+    /// Messages that mention you.
+    pub mention: Option<Color>,
+    /// Notices such as "bob is online".
+    pub notice: Option<Color>,
 }
 
 impl Settings {
@@ -35,6 +110,10 @@ impl Settings {
             bell: false,
             scrollback: 10_000,
             mode,
+            tls: None,
+            login: None,
+            colors: Colors::default(),
+            log_file: None,
         }
     }
 
@@ -44,5 +123,23 @@ impl Settings {
         } else {
             format!("{}:{}", self.server, self.port)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
+        settings.login = Some(Login {
+            user: "alice".into(),
+            password: Some(Secret::new("hunter2")),
+        });
+        let shown = format!("{settings:?} {settings:#?} {}", Secret::new("hunter2"));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+        assert_eq!(settings.login.unwrap().password.unwrap().expose(), "hunter2");
     }
 }
