@@ -354,11 +354,8 @@ fn explain(err: &ConnectionError, login_user: Option<&str>) -> String {
     );
     match login_user {
         _ if !refused_login => describe(err),
-        Some(user) => format!("{} (logging in as {user})", describe(err)),
-        None => format!(
-            "{}; the broker may require a login (--user NAME)",
-            describe(err).replace("refused the login", "refused the connection")
-        ),
+        Some(user) => describe(err).replace("refused the login", &format!("refused the login as {user}")),
+        None => "the broker refused the connection: not authorised (it may require a login: --user NAME)".into(),
     }
 }
 
@@ -462,7 +459,7 @@ mod tests {
             "{with_login}"
         );
         let anonymous = explain(&refused, None);
-        assert!(anonymous.contains("may require a login (--user NAME)"), "{anonymous}");
+        assert!(anonymous.contains("may require a login: --user NAME"), "{anonymous}");
         let down = ConnectionError::Io(std::io::ErrorKind::ConnectionRefused.into());
         assert!(!is_fatal(&down));
         assert_eq!(explain(&down, Some("bob")), describe(&down));

@@ -99,7 +99,11 @@ pub fn describe(err: &rustls::Error) -> (String, bool) {
                 C::NotValidForNameContext { expected, presented } => format!(
                     "the broker's certificate is not valid for the host name {} (it is for {})",
                     expected.to_str(),
-                    presented.join(", ")
+                    presented
+                        .iter()
+                        .map(|name| bare_name(name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 C::Expired | C::ExpiredContext { .. } => "the broker's certificate has expired".to_owned(),
                 C::NotValidYet | C::NotValidYetContext { .. } => {
@@ -145,6 +149,15 @@ pub fn describe(err: &rustls::Error) -> (String, bool) {
         ),
         other => (format!("TLS: {other}"), false),
     }
+}
+
+/// `DnsName("localhost")` -> `localhost`: rustls lists the names in Debug form.
+fn bare_name(presented: &str) -> &str {
+    presented
+        .split_once('(')
+        .and_then(|(_, inner)| inner.strip_suffix(')'))
+        .map(|inner| inner.trim_matches('"'))
+        .unwrap_or(presented)
 }
 
 /// The RFC 8446 spelling, as other tools print it.
