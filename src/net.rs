@@ -161,7 +161,11 @@ pub fn spawn(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>) {
         tx,
         topics: Topics::new(&settings.topic_prefix),
         username: settings.username.clone(),
-        login_user: settings.login.as_ref().map(|l| l.user.clone()),
+        context: Context {
+            login_user: settings.login.as_ref().map(|l| l.user.clone()),
+            tls: settings.tls.is_some(),
+            ever_connected: false,
+        },
         address: settings.address(),
     };
     match transport {
@@ -190,8 +194,7 @@ struct Session {
     tx: mpsc::Sender<NetEvent>,
     topics: Topics,
     username: String,
-    /// The broker login, if any: refusals read differently with and without one.
-    login_user: Option<String>,
+    context: Context,
     /// host:port, for the log.
     address: String,
 }
@@ -222,13 +225,11 @@ impl Session {
                         return;
                     }
                     let delay = backoff.next_delay();
-                    let reason = explain(&err, self.login_user.as_deref());
+                    let reason = explain(&err, &self.context);
                     let fatal = is_fatal(&err);
-                    if fatal {
-                        log::warn!("{}: {reason}; not retrying", self.address);
-                    } else {
-                        log::warn!("{}: {reason}; retrying in {:.1} s", self.address, delay.as_secs_f64());
-                    }
+                    let what = if up { "connection lost" } else { "cannot connect" };
+                    let retry = if fatal { "; not retrying" } else { "" };
+                    log::warn!("{}: {what}: {reason}{retry}", self.address);
                     log::debug!("{}: {err:?}", self.address);
                     let event = if std::mem::take(&mut up) {
                         NetEvent::Disconnected {
@@ -255,6 +256,7 @@ impl Session {
                     log::info!("connected to {} as {}", self.address, self.username);
                     backoff.reset();
                     up = true;
+                    self.context.ever_connected = true;
                     self.tracking.lock().expect("tracking lock").connected = true;
                     Some(NetEvent::Connected {
                         session: session.clone(),
@@ -345,24 +347,69 @@ fn tls_cause(err: &ConnectionError) -> Option<&rustls::Error> {
     None
 }
 
-/// `describe`, with the login in mind: a refusal means something else with
-/// and without one.
-fn explain(err: &ConnectionError, login_user: Option<&str>) -> String {
+/// What `explain` needs to know beyond the error.
+#[derive(Debug, Clone, Default)]
+struct Context {
+    /// The broker login, if any: a refusal reads differently with and without one.
+    login_user: Option<String>,
+    tls: bool,
+    ever_connected: bool,
+}
+
+/// `describe`, with the settings in mind: a refusal means something else
+/// with and without a login, and a broker that hangs up on a first plain
+/// connection most likely wants TLS.
+fn explain(err: &ConnectionError, context: &Context) -> String {
+    let text = describe(err);
     let refused_login = matches!(
         err,
         ConnectionError::ConnectionRefused(ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized)
     );
-    match login_user {
-        _ if !refused_login => describe(err),
-        Some(user) => describe(err).replace("refused the login", &format!("refused the login as {user}")),
-        None => "the broker refused the connection: not authorised (it may require a login: --user NAME)".into(),
+    if refused_login {
+        return match &context.login_user {
+            Some(user) => text.replace("refused the login", &format!("refused the login as {user}")),
+            None => "the broker refused the connection: not authorised (it may require a login: --user NAME)".into(),
+        };
     }
+    if !context.tls && !context.ever_connected && text.starts_with(HUNG_UP) {
+        return format!("{text}; if this port expects TLS, use --tls or an mqtts:// URL");
+    }
+    text
+}
+
+const HUNG_UP: &str = "the broker closed the connection";
+
+/// The innermost I/O error behind `err`, if any.
+fn io_cause(err: &ConnectionError) -> Option<&std::io::Error> {
+    let mut found = None;
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            found = Some(io);
+        }
+        next = e.source();
+    }
+    found
 }
 
 /// One line for people, naming the cause.
 pub fn describe(err: &ConnectionError) -> String {
     if let Some(tls) = tls_cause(err) {
         return crate::tls::describe(tls).0;
+    }
+    if let Some(io) = io_cause(err) {
+        use std::io::ErrorKind as K;
+        if matches!(
+            io.kind(),
+            K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe
+        ) {
+            return match err {
+                ConnectionError::Tls(_) => {
+                    format!("{HUNG_UP} during the TLS handshake ({io}); is this its TLS port?")
+                }
+                _ => format!("{HUNG_UP} ({io})"),
+            };
+        }
     }
     match err {
         ConnectionError::Io(e) => match e.kind() {
@@ -390,7 +437,7 @@ pub fn describe(err: &ConnectionError) -> String {
         },
         ConnectionError::NetworkTimeout => "timed out".into(),
         ConnectionError::MqttState(StateError::AwaitPingResp) => "the broker stopped answering (keep-alive)".into(),
-        ConnectionError::MqttState(StateError::ConnectionAborted) => "the broker closed the connection".into(),
+        ConnectionError::MqttState(StateError::ConnectionAborted) => HUNG_UP.into(),
         ConnectionError::MqttState(StateError::Io(e)) => e.to_string(),
         ConnectionError::MqttState(StateError::Deserialization(rumqttc::Error::PayloadSizeLimitExceeded(size))) => {
             format!(
@@ -449,20 +496,53 @@ mod tests {
         assert_eq!(describe(&expired), "TLS: the broker's certificate has expired");
     }
 
+    fn login(user: &str) -> Context {
+        Context {
+            login_user: Some(user.into()),
+            ..Context::default()
+        }
+    }
+
+    #[test]
+    fn a_hang_up_names_tls_as_the_likely_cause() {
+        let reset = || std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let plain = ConnectionError::MqttState(StateError::Deserialization(rumqttc::Error::Io(reset())));
+        let text = explain(&plain, &Context::default());
+        assert!(text.starts_with("the broker closed the connection ("), "{text}");
+        assert!(
+            text.ends_with("if this port expects TLS, use --tls or an mqtts:// URL"),
+            "{text}"
+        );
+        let later = Context {
+            ever_connected: true,
+            ..Context::default()
+        };
+        assert!(
+            !explain(&plain, &later).contains("TLS"),
+            "a later hang-up is no hint at TLS"
+        );
+        let handshake = ConnectionError::Tls(rumqttc::TlsError::Io(reset()));
+        let text = describe(&handshake);
+        assert!(
+            text.contains("during the TLS handshake") && text.ends_with("is this its TLS port?"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn refused_logins_are_final_and_say_why() {
         let refused = ConnectionError::ConnectionRefused(ConnectReturnCode::NotAuthorized);
         assert!(is_fatal(&refused));
-        let with_login = explain(&refused, Some("bob"));
+        let with_login = explain(&refused, &login("bob"));
         assert!(
             with_login.contains("refused the login") && with_login.contains("as bob"),
             "{with_login}"
         );
-        let anonymous = explain(&refused, None);
+        let anonymous = explain(&refused, &Context::default());
         assert!(anonymous.contains("may require a login: --user NAME"), "{anonymous}");
         let down = ConnectionError::Io(std::io::ErrorKind::ConnectionRefused.into());
         assert!(!is_fatal(&down));
-        assert_eq!(explain(&down, Some("bob")), describe(&down));
+        assert_eq!(explain(&down, &login("bob")), describe(&down));
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod common_tls;
 
 use std::time::{Duration, Instant};
 
-use common_tls::{publish, Broker, BrokerConfig, Komunikator, ServerCert, Watcher, PRESENCE_ACL};
+use common_tls::{publish, Broker, BrokerConfig, Komunikator, ServerCert, Watcher, EXAMPLE_ACL};
 
 const SOON: Duration = Duration::from_secs(10);
 
@@ -188,13 +188,13 @@ fn mutual_tls_works_with_a_client_certificate_and_is_refused_without() {
 }
 
 #[test]
-fn nobody_can_fake_someone_elses_presence() {
+fn with_the_example_acl_nobody_can_fake_presence_or_read_others_mail() {
     let config = BrokerConfig {
-        acl: Some(PRESENCE_ACL),
+        acl: Some(EXAMPLE_ACL),
         ..BrokerConfig::default()
     };
     let Some(broker) = broker(config) else { return };
-    let mut watcher = Watcher::start(&broker, "carol", "carol-pw", &["presence/#", "chat/#"]);
+    let mut watcher = Watcher::start(&broker, "carol", "carol-pw", &["presence/#", "chat/#", "dm/#"]);
     watcher.wait_subscribed(&broker, "carol", "carol-pw", "chat/probe");
 
     // komunikator works for everyone under the ACL.
@@ -218,6 +218,11 @@ fn nobody_can_fake_someone_elses_presence() {
     bob.expect_stdout("after the fake", SOON);
 
     assert!(!watcher.seen.iter().any(|l| l.contains("faked")), "{:#?}", watcher.seen);
+    assert!(
+        !watcher.seen.iter().any(|l| l.contains("psst")),
+        "carol read bob's mail: {:#?}",
+        watcher.seen
+    );
     assert!(!alice.stdout_seen.iter().any(|l| l.contains("alice went offline")));
     assert!(!bob.stdout_seen.iter().any(|l| l.contains("alice went offline")));
     // Nor was it kept: a newcomer gets alice's real, retained presence.

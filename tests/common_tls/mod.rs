@@ -53,13 +53,9 @@ impl Default for BrokerConfig {
     }
 }
 
-/// Only ever publishing one's own presence; reading everything; chatting.
-pub const PRESENCE_ACL: &str = "\
-pattern read #
-pattern write chat/#
-pattern write dm/#
-pattern write presence/%u
-";
+/// The ACL the project ships: presence only under one's own login, direct
+/// messages read only by their addressee.
+pub const EXAMPLE_ACL: &str = include_str!("../../examples/mosquitto/acl");
 
 pub struct Broker {
     pub port: u16,
