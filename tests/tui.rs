@@ -85,8 +85,15 @@ impl Drop for Tmux {
     }
 }
 
+/// The command tmux runs: the client with no user config or log file of its own.
 fn ui_command(broker: &Broker, name: &str) -> String {
-    format!("{} -s 127.0.0.1 -p {} {name}", binary(), broker.port)
+    let scratch = std::env::temp_dir().join(format!("komunikator-test-home-{}", std::process::id()));
+    let scratch = scratch.display();
+    format!(
+        "env XDG_CONFIG_HOME={scratch}/config XDG_STATE_HOME={scratch}/state TZ=UTC {} -s 127.0.0.1 -p {} {name}",
+        binary(),
+        broker.port
+    )
 }
 
 #[test]

@@ -18,6 +18,10 @@ fn dim() -> Style {
     Style::default().fg(Color::DarkGray)
 }
 
+fn notice_style(state: &State) -> Style {
+    Style::default().fg(state.settings.colors.notice.unwrap_or(Color::DarkGray))
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let Some(room) = state.active_room() else {
         let mut lines = vec![Line::styled(
@@ -96,23 +100,30 @@ fn width_of(s: &str) -> usize {
 fn entry_lines(entry: &Entry, state: &State, width: usize) -> Vec<Line<'static>> {
     match entry {
         Entry::Notice { time, text } => {
-            let prefix = vec![Span::styled(format!("{} -!- ", local_hm(state, *time)), dim())];
+            let style = notice_style(state);
+            let prefix = vec![Span::styled(format!("{} -!- ", local_hm(state, *time)), style)];
             let text = sanitize::text(text, Newlines::Mark);
-            wrap(prefix, &text, dim(), width, 10)
+            wrap(prefix, &text, style, width, 10)
         }
         Entry::Message(m) => message_lines(m, state, width),
     }
 }
 
 fn message_lines(m: &Message, state: &State, width: usize) -> Vec<Line<'static>> {
+    let colors = &state.settings.colors;
     let nick = m.user.as_deref().map_or("?".into(), sanitize::name).into_owned();
-    let mut nick_style = Style::default().fg(name_color(&nick));
+    let nick_color = match m.own {
+        Some(_) => colors.own,
+        None => colors.others,
+    };
+    let mut nick_style = Style::default().fg(nick_color.unwrap_or_else(|| name_color(&nick)));
     if m.own.is_some() {
         nick_style = nick_style.add_modifier(Modifier::BOLD);
     }
+    let mention_color = colors.mention.unwrap_or(Color::Yellow);
     let mut body_style = Style::default();
     if m.mention {
-        body_style = body_style.fg(Color::Yellow).add_modifier(Modifier::BOLD);
+        body_style = body_style.fg(mention_color).add_modifier(Modifier::BOLD);
     }
     if m.own == Some(Delivery::Pending) {
         body_style = body_style.fg(Color::Gray).add_modifier(Modifier::DIM);
@@ -131,7 +142,7 @@ fn message_lines(m: &Message, state: &State, width: usize) -> Vec<Line<'static>>
         }
     }
     if m.mention {
-        prefix[0].style = Style::default().fg(Color::Black).bg(Color::Yellow);
+        prefix[0].style = Style::default().fg(Color::Black).bg(mention_color);
     }
     if let Form::Malformed(why) = &m.form {
         prefix.push(Span::styled(format!("[malformed: {}] ", sanitize::name(why)), dim()));

@@ -207,3 +207,39 @@ fn a_huge_scrollback_draws_its_last_lines() {
         assert!(line.contains(&format!("<bob> tail {n}")), "{shown}");
     }
 }
+
+#[test]
+fn configured_colours_are_used() {
+    use ratatui::style::Color;
+    let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
+    settings.colors.own = Some(Color::Cyan);
+    settings.colors.others = Some(Color::Magenta);
+    settings.colors.notice = Some(Color::Blue);
+    let mut state = State::new(settings, at(14, 0));
+    state.utc_clock = true;
+    say(&mut state, "1", "bob", "hi", at(14, 1));
+    state.update(Event::Paste("mine".into()), at(14, 1));
+    state.update(
+        Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)),
+        at(14, 1),
+    );
+    state.update(Event::Line("/who".into()), at(14, 1));
+    let mut terminal = Terminal::new(TestBackend::new(60, 8)).unwrap();
+    terminal.draw(|frame| super::draw(frame, &state)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let fg_of = |needle: &str| {
+        let text: Vec<String> = (0..buffer.area.height)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol().to_string())
+                    .collect()
+            })
+            .collect();
+        let (y, line) = text.iter().enumerate().find(|(_, l)| l.contains(needle)).expect(needle);
+        let x = line[..line.find(needle).unwrap()].chars().count();
+        buffer[(x as u16, y as u16)].fg
+    };
+    assert_eq!(fg_of("alice>"), Color::Cyan);
+    assert_eq!(fg_of("bob>"), Color::Magenta);
+    assert_eq!(fg_of("-!-"), Color::Blue);
+}

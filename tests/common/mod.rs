@@ -344,6 +344,21 @@ pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_komunikator")
 }
 
+/// Keeps the user's own config file, environment and log file out of a
+/// test run: the client under test sees defaults and the flags it is given.
+pub fn isolate(command: &mut Command) {
+    for (name, _) in std::env::vars() {
+        if name.starts_with("KOMUNIKATOR_") && name != REQUIRE_MOSQUITTO {
+            command.env_remove(name);
+        }
+    }
+    let scratch = std::env::temp_dir().join(format!("komunikator-test-home-{}", std::process::id()));
+    command
+        .env("XDG_CONFIG_HOME", scratch.join("config"))
+        .env("XDG_STATE_HOME", scratch.join("state"))
+        .env("XDG_CACHE_HOME", scratch.join("cache"));
+}
+
 impl Komunikator {
     /// `komunikator --no-tui -s 127.0.0.1 -p PORT EXTRA... NAME`; not yet connected.
     pub fn spawn(broker: &Broker, name: &str, extra: &[&str]) -> Komunikator {
@@ -356,7 +371,9 @@ impl Komunikator {
 
     /// The binary with exactly these arguments.
     pub fn spawn_args(label: &str, args: &[&str]) -> Komunikator {
-        let mut child = Command::new(binary())
+        let mut command = Command::new(binary());
+        isolate(&mut command);
+        let mut child = command
             .args(args)
             .env("TZ", "UTC")
             .stdin(Stdio::piped())
