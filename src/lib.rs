@@ -10,6 +10,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod edge;
 pub mod line;
 pub mod logging;
 pub mod net;

@@ -3,19 +3,14 @@
 mod format;
 
 use std::io::{BufRead, Write};
-use std::time::Duration;
-
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 
-use crate::app::{Effect, Event, State, QUIT_GRACE};
+use crate::app::{Effect, Event, State};
+use crate::edge::QuitClock;
 use crate::net::{self, Handle};
 use crate::settings::{Mode, Settings};
 pub use format::{Clock, Formatter};
-
-/// After DISCONNECT, how long to wait for the broker to close the socket.
-const CLOSE_WAIT: Duration = Duration::from_millis(1500);
 
 /// Events handled before output is flushed, so a flood is written in large blocks.
 const BATCH: usize = 1024;
@@ -57,7 +52,7 @@ pub async fn run(settings: Settings) -> i32 {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut formatter = Formatter::new(json);
-    let mut deadline: Option<Instant> = None;
+    let mut quit_clock = QuitClock::default();
 
     loop {
         let event = tokio::select! {
@@ -72,14 +67,14 @@ pub async fn run(settings: Settings) -> i32 {
             _ = sigint.recv() => Event::Quit,
             _ = sigterm.recv() => Event::Quit,
             _ = sighup.recv() => Event::Quit,
-            _ = sleep_until(deadline) => Event::QuitTimeout,
+            _ = quit_clock.expired() => Event::QuitTimeout,
         };
         let mut pending = vec![event];
         let mut handled = 0;
         while let Some(event) = pending.pop() {
             handled += 1;
             for effect in state.update(event, chrono::Utc::now()) {
-                match perform(&handle, effect, &mut formatter, &mut out, &mut deadline) {
+                match perform(&handle, effect, &mut formatter, &mut out, &mut quit_clock) {
                     Step::Continue => {}
                     Step::Then(event) => pending.push(event),
                     Step::Exit(code) => {
@@ -94,20 +89,11 @@ pub async fn run(settings: Settings) -> i32 {
                 }
             }
         }
-        if deadline.is_none() && state.is_quitting() {
-            deadline = Some(Instant::now() + QUIT_GRACE);
-        }
+        quit_clock.arm_if_quitting(&state);
         if out.flush().is_err() {
             // stdout is gone (a closed pipe): nobody is listening, leave cleanly.
             state.update(Event::Quit, chrono::Utc::now());
         }
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 
@@ -122,7 +108,7 @@ fn perform(
     effect: Effect,
     formatter: &mut Formatter,
     out: &mut impl Write,
-    deadline: &mut Option<Instant>,
+    quit_clock: &mut QuitClock,
 ) -> Step {
     match effect {
         Effect::Print(record) => {
@@ -142,8 +128,7 @@ fn perform(
             if handle.disconnect().is_err() {
                 return Step::Exit(0);
             }
-            let close_by = Instant::now() + CLOSE_WAIT;
-            *deadline = Some(deadline.map_or(close_by, |d| d.min(close_by)));
+            quit_clock.disconnect_sent();
         }
         network => {
             if let Some(event) = handle.perform(network) {

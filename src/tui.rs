@@ -15,7 +15,8 @@ use ratatui::DefaultTerminal;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::time::Instant;
 
-use crate::app::{Effect, Event, State, QUIT_GRACE};
+use crate::app::{Effect, Event, State};
+use crate::edge::{sleep_until, QuitClock};
 use crate::net::{self, Handle};
 use crate::settings::Settings;
 use crate::ui;
@@ -24,8 +25,6 @@ use crate::ui;
 const FRAME: Duration = Duration::from_millis(16);
 /// Network events applied before the screen gets a chance to redraw.
 const BATCH: usize = 512;
-/// After DISCONNECT, how long to wait for the broker to close the socket.
-const CLOSE_WAIT: Duration = Duration::from_millis(1500);
 /// Lines scrolled per mouse wheel step.
 const WHEEL_LINES: i32 = 3;
 
@@ -100,13 +99,6 @@ fn term_event(event: TermEvent) -> Option<Event> {
     }
 }
 
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     settings: Settings,
@@ -125,7 +117,7 @@ async fn event_loop(
     let mut ticking = false;
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
-    let mut deadline: Option<Instant> = None;
+    let mut quit_clock = QuitClock::default();
 
     loop {
         let due = last_draw.map(|t| t + FRAME);
@@ -145,7 +137,7 @@ async fn event_loop(
             _ = sigterm.recv() => Event::Quit,
             _ = sighup.recv() => Event::Quit,
             _ = sigint.recv() => Event::Quit,
-            _ = sleep_until(deadline) => Event::QuitTimeout,
+            _ = quit_clock.expired() => Event::QuitTimeout,
             _ = sleep_until(redraw_at) => continue,
             else => return Outcome::Exit,
         };
@@ -169,8 +161,7 @@ async fn event_loop(
                         if handle.disconnect().is_err() {
                             return Outcome::Exit;
                         }
-                        let close_by = Instant::now() + CLOSE_WAIT;
-                        deadline = Some(deadline.map_or(close_by, |d| d.min(close_by)));
+                        quit_clock.disconnect_sent();
                     }
                     Effect::Print(_) | Effect::Report(_) => {}
                     network => queue.extend(handle.perform(network)),
@@ -180,9 +171,7 @@ async fn event_loop(
                 queue.extend(net_rx.try_recv().ok().map(Event::Net));
             }
         }
-        if deadline.is_none() && state.is_quitting() {
-            deadline = Some(Instant::now() + QUIT_GRACE);
-        }
+        quit_clock.arm_if_quitting(&state);
         dirty = true;
     }
 }
