@@ -1,5 +1,6 @@
 //! The command line: flags, their validation, and one-line errors.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::error::ErrorKind;
@@ -7,9 +8,9 @@ use clap::Parser;
 
 use crate::config::{
     parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room, parse_scrollback, parse_server, parse_username,
-    Endpoint, Layer, Request, VARIABLES,
+    Endpoint, Layer, Request, PLAIN_PORT, VARIABLES,
 };
-use crate::settings::Mode;
+use crate::settings::{local_address, Mode};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -115,6 +116,14 @@ pub struct Cli {
     #[arg(long)]
     pub print_config: bool,
 
+    /// Host the chat: run an MQTT broker inside komunikator on -p PORT and join it; others connect with -s
+    #[arg(long, conflicts_with_all = ["server", "tls", "ca_file", "cert", "key"])]
+    pub serve: bool,
+
+    /// With --serve: the address to listen on [default: every interface]
+    #[arg(long, value_name = "ADDR", requires = "serve")]
+    pub bind: Option<IpAddr>,
+
     /// Write the log here [default: ~/.local/state/komunikator/komunikator.log]; level from RUST_LOG
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
@@ -155,10 +164,28 @@ impl Cli {
             (_, true) => Some(false),
             _ => None,
         };
+        // Hosting: the broker listens on -p (not a port from the environment
+        // or config file, which name some other broker), and the client joins
+        // it over plain MQTT, whatever those say about the server.
+        let hosting = self.serve.then(|| {
+            let ip = self.bind.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+            SocketAddr::new(ip, self.port.unwrap_or(PLAIN_PORT))
+        });
+        let (server, port, tls) = match hosting {
+            Some(listen) => {
+                let local = Endpoint {
+                    host: local_address(listen).ip().to_string(),
+                    port: None,
+                    tls: None,
+                };
+                (Some(local), Some(listen.port()), Some(false))
+            }
+            None => (self.server, self.port, tls),
+        };
         let layer = Layer {
             username: self.username,
-            server: self.server,
-            port: self.port,
+            server,
+            port,
             tls,
             ca_file: self.ca_file,
             cert: self.cert,
@@ -180,6 +207,7 @@ impl Cli {
             mode,
             config_file: self.config,
             print_config: self.print_config,
+            hosting,
         })
     }
 }
@@ -188,6 +216,13 @@ impl Cli {
 /// line and exit 2.
 pub fn parse_or_exit() -> Cli {
     match Cli::try_parse() {
+        Ok(cli) if cli.serve && !cfg!(feature = "serve") => {
+            eprintln!(
+                "komunikator: --serve is not in this build (it was built without the `serve` feature): \
+                 build it with default features, or run a broker such as mosquitto"
+            );
+            std::process::exit(2);
+        }
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
@@ -229,8 +264,9 @@ mod tests {
             command_line: request.layer,
             ..Sources::default()
         };
-        let resolved = merge(sources, request.mode)?;
+        let mut resolved = merge(sources, request.mode)?;
         resolved.require_username()?;
+        resolved.settings.hosting = request.hosting;
         Ok(resolved.settings)
     }
 
@@ -258,6 +294,19 @@ mod tests {
     }
 
     #[test]
+    fn serve_hosts_on_every_interface_and_joins_over_loopback() {
+        let s = parse(&["--serve", "-p", "1999", "alice"]).unwrap();
+        assert_eq!(s.hosting, Some("0.0.0.0:1999".parse().unwrap()));
+        assert_eq!((s.server.as_str(), s.port, s.tls.is_some()), ("127.0.0.1", 1999, false));
+        let s = parse(&["--serve", "--bind", "::", "alice"]).unwrap();
+        assert_eq!(s.hosting, Some("[::]:1883".parse().unwrap()));
+        assert_eq!(s.server, "::1");
+        let s = parse(&["--serve", "--bind", "10.1.2.3", "alice"]).unwrap();
+        assert_eq!(s.server, "10.1.2.3");
+        assert_eq!(parse(&["alice"]).unwrap().hosting, None);
+    }
+
+    #[test]
     fn bad_input_gets_one_line_naming_the_rule() {
         let cases: &[(&[&str], &str)] = &[
             (&["a/b"], "contains '/'"),
@@ -282,6 +331,10 @@ mod tests {
             (&["--ca-file", "ca.pem", "bob"], "need TLS"),
             (&["--tls", "--cert", "c.pem", "bob"], "needs its key"),
             (&["--password", "hunter2", "bob"], "not taken as arguments"),
+            (&["--bind", "127.0.0.1", "bob"], "--serve"),
+            (&["--serve", "-s", "example.org", "bob"], "cannot be used with"),
+            (&["--serve", "--tls", "bob"], "cannot be used with"),
+            (&["--serve", "--bind", "nowhere", "bob"], "invalid IP address"),
             (&[], "USERNAME"),
         ];
         for (args, needle) in cases {

@@ -42,6 +42,12 @@ fn spawn_stdin_reader() -> mpsc::Receiver<Option<String>> {
 /// Runs line mode to the end; returns the process exit status.
 pub async fn run(settings: Settings) -> i32 {
     let json = matches!(settings.mode, Mode::Line { json: true });
+    if let Some(listen) = settings.hosting {
+        eprintln!(
+            "komunikator: hosting a broker on {listen}; others join with: komunikator -s <this machine> -p {} NAME",
+            listen.port()
+        );
+    }
     let (handle, mut net_rx) = net::spawn(&settings);
     let mut stdin_rx = spawn_stdin_reader();
     let mut stdin_open = true;

@@ -25,6 +25,16 @@ fn main() {
         settings.address(),
         settings.username
     );
+    #[cfg(feature = "serve")]
+    if let Some(listen) = settings.hosting {
+        // Before the client starts, so that its first connection finds the broker up.
+        if let Err(why) = komunikator::serve::start(listen) {
+            eprintln!("komunikator: {why}");
+            log::error!("{why}");
+            std::process::exit(1);
+        }
+        log::info!("hosting a broker on {listen}");
+    }
     // One thread: a chat client waits on the network, and one thread keeps
     // each message's path short (no hand-offs between cores).
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -165,6 +165,7 @@ pub fn spawn(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>) {
             login_user: settings.login.as_ref().map(|l| l.user.clone()),
             tls: settings.tls.is_some(),
             ever_connected: false,
+            port: settings.port,
         },
         address: settings.address(),
     };
@@ -354,12 +355,17 @@ struct Context {
     login_user: Option<String>,
     tls: bool,
     ever_connected: bool,
+    /// The broker's port, for the advice when nothing listens there.
+    port: u16,
 }
 
 /// `describe`, with the settings in mind: a refusal means something else
 /// with and without a login, and a broker that hangs up on a first plain
 /// connection most likely wants TLS.
 fn explain(err: &ConnectionError, context: &Context) -> String {
+    if matches!(err, ConnectionError::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused) {
+        return nothing_listening(&context.port.to_string());
+    }
     let text = describe(err);
     let refused_login = matches!(
         err,
@@ -392,6 +398,16 @@ fn io_cause(err: &ConnectionError) -> Option<&std::io::Error> {
     found
 }
 
+/// A refused TCP connection: say so, and how to get a broker there.
+fn nothing_listening(port: &str) -> String {
+    let host_here = if cfg!(feature = "serve") {
+        ", or host one inside komunikator with --serve"
+    } else {
+        ""
+    };
+    format!("connection refused (nothing is listening there: start a broker with `mosquitto -p {port}`{host_here})")
+}
+
 /// One line for people, naming the cause.
 pub fn describe(err: &ConnectionError) -> String {
     if let Some(tls) = tls_cause(err) {
@@ -413,9 +429,7 @@ pub fn describe(err: &ConnectionError) -> String {
     }
     match err {
         ConnectionError::Io(e) => match e.kind() {
-            std::io::ErrorKind::ConnectionRefused => {
-                "connection refused (is an MQTT broker running there? start one with `mosquitto -p PORT`)".into()
-            }
+            std::io::ErrorKind::ConnectionRefused => nothing_listening("PORT"),
             _ if e.to_string().contains("lookup") || e.to_string().contains("resolve") => {
                 format!("unknown host ({e})")
             }
@@ -542,7 +556,19 @@ mod tests {
         assert!(anonymous.contains("may require a login: --user NAME"), "{anonymous}");
         let down = ConnectionError::Io(std::io::ErrorKind::ConnectionRefused.into());
         assert!(!is_fatal(&down));
-        assert_eq!(explain(&down, &login("bob")), describe(&down));
+        let nobody_there = explain(
+            &down,
+            &Context {
+                port: 1884,
+                ..login("bob")
+            },
+        );
+        assert!(
+            nobody_there.starts_with("connection refused (nothing is listening there")
+                && nobody_there.contains("`mosquitto -p 1884`")
+                && !nobody_there.contains("login"),
+            "{nobody_there}"
+        );
     }
 
     #[test]

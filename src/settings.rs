@@ -2,6 +2,7 @@
 //! file were merged and validated (see `config`).
 
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use ratatui::style::Color;
@@ -27,6 +28,8 @@ pub struct Settings {
     pub colors: Colors,
     /// `None`: no log at all (no place for it was found).
     pub log_file: Option<PathBuf>,
+    /// `--serve`: where the broker inside this process listens.
+    pub hosting: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +100,17 @@ pub struct Colors {
     pub notice: Option<Color>,
 }
 
+/// The address a client on this machine uses to reach a listener on
+/// `listen`: loopback when it listens on every interface.
+pub fn local_address(listen: SocketAddr) -> SocketAddr {
+    let ip = match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, listen.port())
+}
+
 impl Settings {
     pub fn for_test(username: &str, rooms: &[&str], mode: Mode) -> Settings {
         Settings {
@@ -114,6 +128,7 @@ impl Settings {
             login: None,
             colors: Colors::default(),
             log_file: None,
+            hosting: None,
         }
     }
 
@@ -141,5 +156,22 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("<redacted>"));
         assert_eq!(settings.login.unwrap().password.unwrap().expose(), "hunter2");
+    }
+
+    #[test]
+    fn local_clients_reach_an_every_interface_listener_over_loopback() {
+        let v4: SocketAddr = "0.0.0.0:1884".parse().unwrap();
+        assert_eq!(local_address(v4), "127.0.0.1:1884".parse().unwrap());
+        let v6: SocketAddr = "[::]:1884".parse().unwrap();
+        assert_eq!(local_address(v6), "[::1]:1884".parse().unwrap());
+        let lan: SocketAddr = "192.168.1.5:1884".parse().unwrap();
+        assert_eq!(local_address(lan), lan);
+    }
+
+    #[test]
+    fn ipv6_literals_show_in_brackets() {
+        let mut s = Settings::for_test("alice", &["general"], Mode::Tui);
+        s.server = "::1".into();
+        assert_eq!(s.address(), "[::1]:1883");
     }
 }

@@ -74,8 +74,14 @@ pub async fn run(settings: Settings) -> i32 {
             return 1;
         }
     };
+    let hosting = settings.hosting;
     let outcome = event_loop(&mut screen.terminal, settings, handle, net_rx).await;
     drop(screen);
+    if let Some(listen) = hosting {
+        eprintln!(
+            "komunikator: stopped hosting the broker on {listen}; everyone else connected to it was disconnected"
+        );
+    }
     match outcome {
         Outcome::Exit => 0,
         Outcome::Fail(message) => {

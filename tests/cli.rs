@@ -50,6 +50,7 @@ fn invalid_input_exits_2_with_one_line_naming_the_rule() {
         (vec!["-p", "0", "bob"], vec!["port", "1 to 65535"]),
         (vec!["-p", "65536", "bob"], vec!["port", "1 to 65535"]),
         (vec!["--qos", "3", "bob"], vec!["QoS must be 0, 1 or 2"]),
+        (vec!["--bind", "127.0.0.1", "bob"], vec!["--serve"]),
     ];
     for (mut args, needles) in cases {
         args.insert(0, "--no-tui");
@@ -64,7 +65,20 @@ fn nothing_listening_exits_1_naming_the_address() {
     let args = ["--no-tui", "-s", "127.0.0.1", "-p", &port, "alice"];
     let done = run_to_exit(&args);
     let address = format!("cannot connect to 127.0.0.1:{port}");
-    assert_one_line_error(&done, 1, &[&address, "connection refused"], &args);
+    let advice = format!("mosquitto -p {port}");
+    let mut needles = vec![address.as_str(), "connection refused", "nothing is listening", &advice];
+    if cfg!(feature = "serve") {
+        needles.push("--serve");
+    }
+    assert_one_line_error(&done, 1, &needles, &args);
+}
+
+#[cfg(not(feature = "serve"))]
+#[test]
+fn serve_in_a_build_without_it_says_how_to_get_it() {
+    let args = ["--no-tui", "--serve", "alice"];
+    let done = run_to_exit(&args);
+    assert_one_line_error(&done, 2, &["--serve is not in this build", "`serve` feature"], &args);
 }
 
 #[test]

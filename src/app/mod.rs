@@ -408,6 +408,12 @@ impl State {
         if let Some(text) = message {
             self.send(self.active, &format!("quit: {text}"), Kind::Action, fx);
         }
+        if let Some(listen) = self.settings.hosting {
+            self.notice(
+                format!("the broker on {listen} stops with you: everyone else connected to it is disconnected"),
+                fx,
+            );
+        }
         self.quitting = Some(Quitting::Draining);
         self.quit_step(fx);
     }

@@ -396,3 +396,21 @@ fn a_huge_paste_is_refused_with_a_notice_and_a_normal_one_inserted_at_the_cursor
     state.update(Event::Paste("日本\r\n".into()), t0());
     assert_eq!(state.input.value(), "héllo日本\n wörld");
 }
+
+#[test]
+fn quitting_while_hosting_warns_that_everyone_else_is_disconnected() {
+    let mut settings = Settings::for_test("alice", &["general"], Mode::Line { json: false });
+    settings.hosting = Some("0.0.0.0:1883".parse().unwrap());
+    let mut state = State::new(settings, t0());
+    connect(&mut state);
+    let fx = state.update(Event::Quit, t0());
+    let warned = fx
+        .iter()
+        .any(|e| matches!(e, Effect::Report(text) if text.contains("everyone else connected to it is disconnected")));
+    assert!(warned, "{fx:?}");
+
+    let mut guest = line_state();
+    connect(&mut guest);
+    let fx = guest.update(Event::Quit, t0());
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Report(_))), "{fx:?}");
+}

@@ -266,6 +266,7 @@ pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, String> {
         login,
         colors,
         log_file,
+        hosting: None,
     };
     Ok(Resolved {
         settings,
@@ -372,6 +373,9 @@ pub struct Request {
     pub mode: Mode,
     pub config_file: Option<PathBuf>,
     pub print_config: bool,
+    /// `--serve`: host a broker here, listening on this address; the
+    /// command-line layer then points the client at it.
+    pub hosting: Option<std::net::SocketAddr>,
 }
 
 /// Reads the environment, the config file and the password, and merges
@@ -391,6 +395,7 @@ pub fn load(request: Request) -> Result<Outcome, String> {
         default_log_file: default_log_file(),
     };
     let mut resolved = merge(sources, request.mode)?;
+    resolved.settings.hosting = request.hosting;
     if request.print_config {
         let label = match &config_path {
             Some(path) => path.display().to_string(),

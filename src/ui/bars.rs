@@ -67,6 +67,9 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State) {
         Span::styled(format!("· {} ", room_label(state)), bar()),
         Span::styled(format!("· QoS {} ", s.qos), bar()),
     ];
+    if let Some(listen) = s.hosting {
+        spans.push(Span::styled(format!("· hosting {listen} "), bar().fg(Color::Cyan)));
+    }
     if !state.outbox.is_empty() {
         spans.push(Span::styled(
             format!("· {} waiting to send ", state.outbox.len()),

@@ -243,3 +243,14 @@ fn configured_colours_are_used() {
     assert_eq!(fg_of("bob>"), Color::Magenta);
     assert_eq!(fg_of("-!-"), Color::Blue);
 }
+
+#[test]
+fn hosting_shows_in_the_status_bar() {
+    let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
+    settings.hosting = Some("0.0.0.0:1883".parse().unwrap());
+    let mut state = State::new(settings, at(14, 0));
+    state.utc_clock = true;
+    let shown = screen(&state, 100, 12);
+    assert!(shown.contains("· hosting 0.0.0.0:1883"), "{shown}");
+    assert!(!screen(&self::state(&["general"]), 100, 12).contains("hosting"));
+}

@@ -31,14 +31,22 @@ pub const REQUIRE_MOSQUITTO: &str = "KOMUNIKATOR_REQUIRE_MOSQUITTO";
 pub enum BrokerKind {
     /// The `mosquitto` binary, as most users run it.
     Mosquitto,
+    /// The broker inside komunikator (`--serve`), run alone as `komunikator-broker`.
+    #[cfg(feature = "serve")]
+    Embedded,
 }
 
 impl BrokerKind {
+    #[cfg(feature = "serve")]
+    pub const ALL: &'static [BrokerKind] = &[BrokerKind::Mosquitto, BrokerKind::Embedded];
+    #[cfg(not(feature = "serve"))]
     pub const ALL: &'static [BrokerKind] = &[BrokerKind::Mosquitto];
 
     pub fn label(self) -> &'static str {
         match self {
             BrokerKind::Mosquitto => "mosquitto",
+            #[cfg(feature = "serve")]
+            BrokerKind::Embedded => "the embedded broker",
         }
     }
 }
@@ -60,7 +68,7 @@ pub fn with_each_broker(test: &str, body: impl Fn(&Broker)) {
 
 /// Writes past the test harness's output capture, so a skip is seen even
 /// when the test passes.
-fn notice(text: &str) {
+pub fn notice(text: &str) {
     let _ = writeln!(std::io::stderr(), "NOTICE: {text}");
 }
 
@@ -79,7 +87,38 @@ impl Broker {
     pub fn start(kind: BrokerKind) -> Option<Broker> {
         match kind {
             BrokerKind::Mosquitto => Self::start_mosquitto(),
+            #[cfg(feature = "serve")]
+            BrokerKind::Embedded => Some(Self::start_embedded()),
         }
+    }
+
+    #[cfg(feature = "serve")]
+    fn start_embedded() -> Broker {
+        let mut last_log = String::new();
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let port = free_port();
+            let log = dir.path().join("broker.log");
+            let process = Command::new(env!("CARGO_BIN_EXE_komunikator-broker"))
+                .args(["--bind", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).expect("create the broker log"))
+                .spawn()
+                .expect("start komunikator-broker");
+            let mut broker = Broker {
+                kind: BrokerKind::Embedded,
+                port,
+                process,
+                log,
+                _dir: dir,
+            };
+            if broker.wait_until_listening() {
+                return broker;
+            }
+            last_log = broker.log_text();
+        }
+        panic!("komunikator-broker did not start on a free port; it said:\n{last_log}");
     }
 
     fn start_mosquitto() -> Option<Broker> {

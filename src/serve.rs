@@ -1,0 +1,144 @@
+//! `--serve`: an MQTT broker inside the process (rumqttd), so a chat needs
+//! nothing installed. It keeps retained messages and publishes last wills,
+//! which is all presence needs.
+//!
+//! rumqttd runs on its own threads with its own runtimes, configured here in
+//! code (no config file). It logs through `tracing`; no subscriber is
+//! installed, so nothing of it reaches the terminal.
+
+use std::collections::HashMap;
+use std::io::ErrorKind;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
+
+use crate::app::MAX_OUTGOING_PACKET;
+use crate::settings::local_address;
+
+/// How long the broker may take to accept connections after it was started.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time a new connection has to send CONNECT.
+const CONNECT_TIMEOUT_MS: u16 = 10_000;
+/// Bytes per in-memory log segment of one subscription filter; a message
+/// larger than a segment still fits (it overflows the segment once).
+const SEGMENT_BYTES: usize = 4 * 1024 * 1024;
+/// Segments kept per filter: bounds the memory one busy room can take.
+const SEGMENTS: usize = 4;
+const MAX_CONNECTIONS: usize = 1024;
+
+/// A broker running inside this process; it runs until the process exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hosted {
+    /// Where it listens.
+    pub listen: SocketAddr,
+}
+
+fn config(listen: SocketAddr) -> Config {
+    let server = ServerSettings {
+        name: "komunikator".into(),
+        listen,
+        tls: None,
+        next_connection_delay_ms: 0,
+        connections: ConnectionSettings {
+            connection_timeout_ms: CONNECT_TIMEOUT_MS,
+            max_payload_size: MAX_OUTGOING_PACKET,
+            max_inflight_count: 500,
+            auth: None,
+            external_auth: None,
+            dynamic_filters: true,
+        },
+    };
+    Config {
+        router: RouterConfig {
+            max_connections: MAX_CONNECTIONS,
+            max_outgoing_packet_count: 200,
+            max_segment_size: SEGMENT_BYTES,
+            max_segment_count: SEGMENTS,
+            ..RouterConfig::default()
+        },
+        v4: Some(HashMap::from([("komunikator".to_owned(), server)])),
+        ..Config::default()
+    }
+}
+
+/// Why the address cannot be listened on, in words for people.
+fn refusal(listen: SocketAddr, err: &std::io::Error) -> String {
+    let port = listen.port();
+    let why = match err.kind() {
+        ErrorKind::AddrInUse => format!(
+            "port {port} is already in use (is a broker running there already? then join that one; \
+             or choose another port with -p)"
+        ),
+        ErrorKind::PermissionDenied => {
+            "permission denied (ports below 1024 need privileges; choose another with -p)".to_owned()
+        }
+        ErrorKind::AddrNotAvailable => format!("{} is not an address of this machine", listen.ip()),
+        _ => err.to_string(),
+    };
+    format!("cannot host a broker on {listen}: {why}")
+}
+
+/// Starts the broker and returns once it accepts connections.
+pub fn start(listen: SocketAddr) -> Result<Hosted, String> {
+    // rumqttd only logs when it cannot bind, and its server thread ends; try
+    // the address first to say why in one line. (Rust sets SO_REUSEADDR, so
+    // releasing it does not block rumqttd's own bind.)
+    TcpListener::bind(listen).map_err(|e| refusal(listen, &e))?;
+
+    let (stopped_tx, stopped_rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("broker".into())
+        .spawn(move || {
+            let mut broker = Broker::new(config(listen));
+            // `start` returns only when its listener has stopped.
+            let outcome = broker.start().map_err(|e| e.to_string());
+            let _ = stopped_tx.send(outcome);
+        })
+        .map_err(|e| format!("cannot host a broker: cannot start its thread ({e})"))?;
+
+    let target = local_address(listen);
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        match stopped_rx.try_recv() {
+            Ok(Err(e)) => return Err(format!("cannot host a broker on {listen}: {e}")),
+            // Lost the port to another program between our check and rumqttd's bind.
+            Ok(Ok(())) | Err(mpsc::TryRecvError::Disconnected) => {
+                let again = TcpListener::bind(listen).err();
+                return Err(match again {
+                    Some(e) => refusal(listen, &e),
+                    None => format!("cannot host a broker on {listen}: it stopped at once"),
+                });
+            }
+            Err(mpsc::TryRecvError::Empty) => {}
+        }
+        if TcpStream::connect_timeout(&target, Duration::from_millis(200)).is_ok() {
+            return Ok(Hosted { listen });
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "cannot host a broker on {listen}: it did not accept connections within {}s",
+                START_TIMEOUT.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_in_use_is_refused_in_one_line_naming_it() {
+        let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+        let listen = taken.local_addr().unwrap();
+        let err = start(listen).unwrap_err();
+        assert!(
+            err.contains(&format!("port {} is already in use", listen.port())),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+    }
+}
