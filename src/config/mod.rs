@@ -396,6 +396,11 @@ pub fn load(request: Request) -> Result<Outcome, String> {
     };
     let mut resolved = merge(sources, request.mode)?;
     resolved.settings.hosting = request.hosting;
+    if request.hosting.is_some() {
+        // The broker inside takes anyone: a login set for another broker
+        // would only ask for a password here for nothing.
+        resolved.settings.login = None;
+    }
     if request.print_config {
         let label = match &config_path {
             Some(path) => path.display().to_string(),
