@@ -10,7 +10,13 @@ use common::{free_port, is_chat_line, run_to_exit, Komunikator, WAIT};
 #[test]
 fn serve_hosts_on_every_interface_and_others_join_it() {
     let port = free_port().to_string();
-    let mut alice = Komunikator::spawn_args("alice", &["--no-tui", "--serve", "-p", &port, "alice"]);
+    let scratch = tempfile::tempdir().unwrap();
+    let log_file = scratch.path().join("alice.log");
+    let log_arg = log_file.to_str().unwrap();
+    let mut alice = Komunikator::spawn_args(
+        "alice",
+        &["--no-tui", "--serve", "-p", &port, "--log-file", log_arg, "alice"],
+    );
     alice.stderr.wait_for("announcing the broker", WAIT, |l| {
         l.starts_with(&format!("komunikator: hosting a broker on 0.0.0.0:{port}"))
     });
@@ -47,6 +53,17 @@ fn serve_hosts_on_every_interface_and_others_join_it() {
         .chain(done.stdout.iter().filter(|l| l.as_bytes().get(2) != Some(&b':')))
         .collect();
     assert!(foreign.is_empty(), "lines not from komunikator: {foreign:?}");
+    // Nor does it flood the log file (rumqttd's tracing would reach it as `log` records).
+    let log = std::fs::read_to_string(&log_file).unwrap();
+    assert!(
+        log.contains("hosting a broker on"),
+        "our own log lines are missing:\n{log}"
+    );
+    let broker_lines: Vec<&str> = log.lines().filter(|l| l.contains("rumqttd")).collect();
+    assert!(
+        broker_lines.is_empty(),
+        "the broker's tracing reached the log file: {broker_lines:?}"
+    );
     bob.stderr
         .wait_for("noticing the broker is gone", WAIT, |l| l.contains("connection lost"));
 }
