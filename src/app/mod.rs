@@ -420,18 +420,22 @@ impl State {
 
     /// Moves a clean quit forward: outbox drained, then offline, then DISCONNECT.
     fn quit_step(&mut self, fx: &mut Vec<Effect>) {
-        if !matches!(self.conn, Conn::Connected { .. }) {
-            if !self.outbox.is_empty() {
-                self.notice(format!("{} unsent message(s) dropped at exit", self.outbox.len()), fx);
+        match self.conn {
+            Conn::Connected { .. } => {
+                if self.outbox.is_empty() {
+                    let tag = self.publish_presence(Status::Offline, fx);
+                    self.quitting = Some(Quitting::Offline(tag));
+                }
             }
-            if self.connected_once || self.outbox.is_empty() {
+            // Before the first connection its outcome decides: a broker that
+            // is not there is still an error (exit 1), even at end of input.
+            Conn::Connecting if !self.connected_once => {}
+            _ => {
+                if !self.outbox.is_empty() {
+                    self.notice(format!("{} unsent message(s) dropped at exit", self.outbox.len()), fx);
+                }
                 fx.push(Effect::Exit);
             }
-            return;
-        }
-        if self.outbox.is_empty() {
-            let tag = self.publish_presence(Status::Offline, fx);
-            self.quitting = Some(Quitting::Offline(tag));
         }
     }
 

@@ -206,9 +206,26 @@ fn clean_quit_drains_publishes_offline_then_disconnects() {
 }
 
 #[test]
-fn quit_before_connecting_exits_at_once() {
+fn quit_before_the_first_connection_waits_for_its_outcome() {
     let mut state = line_state();
-    assert_eq!(state.update(Event::Quit, t0()), [Effect::Exit]);
+    assert_eq!(state.update(Event::Quit, t0()), []);
+    let failed = NetEvent::ConnectFailed {
+        reason: "connection refused".into(),
+        retry_in: Duration::from_secs(1),
+        fatal: false,
+    };
+    let fx = state.update(Event::Net(failed), t0());
+    assert!(matches!(&fx[..], [Effect::Fail(_)]), "{fx:?}");
+
+    let mut state = line_state();
+    state.update(Event::Quit, t0());
+    let fx = state.update(Event::Net(NetEvent::Connected { session: "s1".into() }), t0());
+    let statuses: Vec<Status> = publishes(&fx)
+        .iter()
+        .filter(|p| p.topic == "presence/alice")
+        .map(|p| decode_presence(&p.payload).unwrap().status)
+        .collect();
+    assert_eq!(statuses, [Status::Online, Status::Offline]);
 }
 
 #[test]
