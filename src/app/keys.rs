@@ -28,14 +28,14 @@ pub(super) fn handle(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     match key.code {
         KeyCode::Char('c') if ctrl => {
             if state.input.is_empty() || state.is_quitting() {
-                state.quit(None, fx);
+                request_quit(state, fx);
             } else {
                 edit(state, InputRequest::DeleteLine);
             }
         }
         KeyCode::Char('d') if ctrl => {
             if state.input.is_empty() {
-                state.quit(None, fx);
+                request_quit(state, fx);
             } else {
                 edit(state, InputRequest::DeleteNextChar);
             }
@@ -96,6 +96,18 @@ pub(super) fn handle(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         }
         KeyCode::Esc => {}
         _ => {}
+    }
+}
+
+/// Quits, but a host is asked once more: the broker, and everyone on it, goes too.
+fn request_quit(state: &mut State, fx: &mut Vec<Effect>) {
+    match state.settings.hosting {
+        Some(listen) if !state.is_quitting() && !std::mem::replace(&mut state.quit_confirmed, true) => {
+            let text =
+                format!("you host the broker on {listen}: quitting disconnects everyone else. Press it again to quit.");
+            state.notice(text, fx);
+        }
+        _ => state.quit(None, fx),
     }
 }
 

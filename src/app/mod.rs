@@ -173,6 +173,8 @@ pub struct State {
     /// Show times in UTC instead of local time (tests, reproducible screens).
     pub utc_clock: bool,
     connected_once: bool,
+    /// A host pressed a quitting key once and was warned.
+    quit_confirmed: bool,
     /// The "people list full" notice was given (once is enough).
     people_full_noticed: bool,
     quitting: Option<Quitting>,
@@ -202,6 +204,7 @@ impl State {
             roomless_notice: None,
             utc_clock: false,
             connected_once: false,
+            quit_confirmed: false,
             people_full_noticed: false,
             quitting: None,
             next_tag: 1,

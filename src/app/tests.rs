@@ -431,3 +431,20 @@ fn quitting_while_hosting_warns_that_everyone_else_is_disconnected() {
     let fx = guest.update(Event::Quit, t0());
     assert!(!fx.iter().any(|e| matches!(e, Effect::Report(_))), "{fx:?}");
 }
+
+#[test]
+fn a_host_is_asked_before_ctrl_c_takes_the_broker_down() {
+    let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
+    settings.hosting = Some("0.0.0.0:1883".parse().unwrap());
+    let mut state = State::new(settings, t0());
+    connect(&mut state);
+    let fx = state.update(ctrl('c'), t0());
+    assert!(publishes(&fx).is_empty() && !state.is_quitting());
+    let warned = state.rooms[0]
+        .entries
+        .iter()
+        .any(|e| matches!(e, Entry::Notice { text, .. } if text.contains("disconnects everyone else")));
+    assert!(warned);
+    let fx = state.update(ctrl('c'), t0());
+    assert!(publishes(&fx).iter().any(|p| p.topic == "presence/alice"), "{fx:?}");
+}
