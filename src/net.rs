@@ -24,6 +24,15 @@ use crate::settings::Settings;
 const REQUEST_QUEUE: usize = 512;
 /// Events buffered towards the front end; a full buffer slows reading from the socket.
 const EVENT_QUEUE: usize = 4096;
+/// A connection that lasted this long was healthy: after it ends, the
+/// backoff starts afresh. One that ends sooner (a broker that accepts and
+/// then drops us, a message we cannot take on every subscribe) keeps the
+/// delays growing, so such a loop settles at one attempt per `Backoff::CAP`.
+const STABLE: Duration = Duration::from_secs(10);
+/// Added to the reason when an oversize message ends a fresh connection again.
+const OVERSIZE_AGAIN: &str = "; it came again right after connecting: most likely a retained message on \
+one of the subscribed topics, which the broker sends on every connect (its operator can clear it with \
+`mosquitto_pub -r -n -t TOPIC`)";
 
 /// Reconnect delays: doubling from `FIRST` up to `CAP`, each ±20 % so that
 /// many clients cut off together do not come back in lock-step.
@@ -214,6 +223,8 @@ impl Session {
         let mut backoff = Backoff::new();
         let mut session = self.renew_session();
         let mut up = false;
+        let mut up_since: Option<tokio::time::Instant> = None;
+        let mut oversize_streak = 0u32;
         let mut closing = false;
         loop {
             let event = match self.eventloop.poll().await {
@@ -225,8 +236,20 @@ impl Session {
                         let _ = self.tx.send(NetEvent::Closed).await;
                         return;
                     }
+                    let lived = up_since.take().map(|since| since.elapsed());
+                    if lived.is_some_and(|lived| lived >= STABLE) {
+                        backoff.reset();
+                    }
+                    oversize_streak = match (is_oversize(&err), lived) {
+                        (true, Some(lived)) if lived < STABLE => oversize_streak + 1,
+                        (true, _) => 1,
+                        (false, _) => 0,
+                    };
                     let delay = backoff.next_delay();
-                    let reason = explain(&err, &self.context);
+                    let mut reason = explain(&err, &self.context);
+                    if oversize_streak >= 2 {
+                        reason.push_str(OVERSIZE_AGAIN);
+                    }
                     let fatal = is_fatal(&err);
                     let what = if up { "connection lost" } else { "cannot connect" };
                     let retry = if fatal { "; not retrying" } else { "" };
@@ -255,8 +278,8 @@ impl Session {
             let out = match event {
                 Event::Incoming(Incoming::ConnAck(_)) => {
                     log::info!("connected to {} as {}", self.address, self.username);
-                    backoff.reset();
                     up = true;
+                    up_since = Some(tokio::time::Instant::now());
                     self.context.ever_connected = true;
                     self.tracking.lock().expect("tracking lock").connected = true;
                     Some(NetEvent::Connected {
@@ -315,6 +338,13 @@ impl Session {
         tracking.queued.clear();
         tracking.by_pkid.clear();
     }
+}
+
+fn is_oversize(err: &ConnectionError) -> bool {
+    matches!(
+        err,
+        ConnectionError::MqttState(StateError::Deserialization(rumqttc::Error::PayloadSizeLimitExceeded(_)))
+    )
 }
 
 /// Errors that the same attempt would meet again: a refused login or

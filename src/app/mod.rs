@@ -570,6 +570,10 @@ impl State {
             );
             return;
         }
+        if self.line_mode() && !matches!(self.conn, Conn::Connected { .. }) {
+            let waiting = self.outbox.len();
+            self.notice(format!("not connected: {waiting} message(s) waiting to be sent"), fx);
+        }
         let message = Message {
             id: Some(id),
             user: Some(self.me().to_owned()),

@@ -55,11 +55,16 @@ impl BrokerKind {
 /// A broker that cannot run here is skipped with a notice on stderr (or
 /// fails the test when the environment requires it).
 pub fn with_each_broker(test: &str, body: impl Fn(&Broker)) {
+    with_each_broker_mut(test, |broker| body(broker));
+}
+
+/// [`with_each_broker`] for tests that stop, restart or pause the broker.
+pub fn with_each_broker_mut(test: &str, body: impl Fn(&mut Broker)) {
     for &kind in BrokerKind::ALL {
         match Broker::start(kind) {
-            Some(broker) => {
+            Some(mut broker) => {
                 eprintln!("{test}: against {}", kind.label());
-                body(&broker);
+                body(&mut broker);
             }
             None => notice(&format!("{test}: SKIPPED against {}", kind.label())),
         }
@@ -77,6 +82,8 @@ pub struct Broker {
     pub kind: BrokerKind,
     pub port: u16,
     process: Child,
+    /// Program and arguments that started it, to start it again (same port).
+    launch: Vec<std::ffi::OsString>,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -99,8 +106,10 @@ impl Broker {
             let dir = tempfile::tempdir().expect("a temporary directory");
             let port = free_port();
             let log = dir.path().join("broker.log");
-            let process = Command::new(env!("CARGO_BIN_EXE_komunikator-broker"))
-                .args(["--bind", "127.0.0.1", "-p", &port.to_string()])
+            let program = env!("CARGO_BIN_EXE_komunikator-broker");
+            let args = ["--bind".to_owned(), "127.0.0.1".to_owned(), "-p".to_owned(), port.to_string()];
+            let process = Command::new(program)
+                .args(&args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(&log).expect("create the broker log"))
@@ -110,6 +119,7 @@ impl Broker {
                 kind: BrokerKind::Embedded,
                 port,
                 process,
+                launch: std::iter::once(program.to_owned()).chain(args).map(Into::into).collect(),
                 log,
                 _dir: dir,
             };
@@ -162,6 +172,7 @@ impl Broker {
                 kind: BrokerKind::Mosquitto,
                 port,
                 process,
+                launch: vec![binary.clone().into(), "-c".into(), config.into()],
                 log,
                 _dir: dir,
             };
@@ -727,4 +738,283 @@ pub fn is_chat_line(line: &str, room: &str, user: &str, text: &str) -> bool {
 /// True when `line` is an action line `HH:MM:SS #room * user text`.
 pub fn is_action_line(line: &str, room: &str, user: &str, text: &str) -> bool {
     line.as_bytes().get(2) == Some(&b':') && line.get(8..) == Some(format!(" #{room} * {user} {text}").as_str())
+}
+
+// ---------------------------------------------------------------------------
+// Faults and measurements: stop, restart and pause a broker, a TCP proxy that
+// can refuse or swallow traffic, a fast raw publisher, and /proc readings.
+
+impl Broker {
+    /// Kills the broker (as a crash would); `restart` brings it back on the same port.
+    pub fn stop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+
+    /// Starts the broker again with the same configuration and port.
+    pub fn restart(&mut self) {
+        self.stop();
+        let (program, args) = self.launch.split_first().expect("a launch command");
+        self.process = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("restart the broker");
+        assert!(
+            self.wait_until_listening(),
+            "{} did not come back on port {}; its log:\n{}",
+            self.kind.label(),
+            self.port,
+            self.log_text()
+        );
+    }
+
+    /// SIGSTOP: the broker keeps its sockets open but answers nothing (a half-open link).
+    pub fn pause(&self) {
+        self.send_signal(libc::SIGSTOP);
+    }
+
+    /// SIGCONT after [`Broker::pause`].
+    pub fn resume(&self) {
+        self.send_signal(libc::SIGCONT);
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.process.id() as i32
+    }
+
+    fn send_signal(&self, signal: libc::c_int) {
+        // SAFETY: kill(2) on our own child, which is not reaped while `self` lives.
+        let rc = unsafe { libc::kill(self.pid(), signal) };
+        assert_eq!(rc, 0, "kill({}, {signal})", self.pid());
+    }
+}
+
+/// What a [`Proxy`] does with traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyMode {
+    /// Passes bytes both ways.
+    Forward,
+    /// Closes new and existing connections at once (the client sees a refusal).
+    Refuse,
+    /// Keeps sockets open but delivers nothing either way: a half-open link.
+    /// A connection that saw this never forwards again (its stream is torn).
+    Blackhole,
+}
+
+/// A TCP proxy on a free loopback port in front of a broker; stopped on drop.
+pub struct Proxy {
+    pub port: u16,
+    mode: std::sync::Arc<std::sync::Mutex<ProxyMode>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    listener: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Proxy {
+    pub fn start(upstream_port: u16, mode: ProxyMode) -> Proxy {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the proxy");
+        listener.set_nonblocking(true).expect("non-blocking listener");
+        let port = listener.local_addr().expect("proxy address").port();
+        let mode = Arc::new(Mutex::new(mode));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (mode2, stop2) = (mode.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !stop2.load(Ordering::SeqCst) {
+                let client = match listener.accept() {
+                    Ok((client, _)) => client,
+                    Err(_) => {
+                        std::thread::sleep(Duration::from_millis(10));
+                        continue;
+                    }
+                };
+                let now = *mode2.lock().unwrap();
+                let upstream = match now {
+                    ProxyMode::Refuse => continue,
+                    ProxyMode::Blackhole => None,
+                    ProxyMode::Forward => match TcpStream::connect((Ipv4Addr::LOCALHOST, upstream_port)) {
+                        Ok(s) => Some(s),
+                        Err(_) => continue,
+                    },
+                };
+                let _ = client.set_nonblocking(false);
+                let dead = Arc::new(AtomicBool::new(now == ProxyMode::Blackhole));
+                let up_write = upstream.as_ref().and_then(|u| u.try_clone().ok());
+                let client_write = client.try_clone().ok();
+                let (m, s, d) = (mode2.clone(), stop2.clone(), dead.clone());
+                std::thread::spawn(move || pump(client, up_write, m, s, d));
+                if let Some(upstream) = upstream {
+                    let (m, s) = (mode2.clone(), stop2.clone());
+                    std::thread::spawn(move || pump(upstream, client_write, m, s, dead));
+                }
+            }
+        });
+        Proxy {
+            port,
+            mode,
+            stop,
+            listener: Some(thread),
+        }
+    }
+
+    pub fn set_mode(&self, mode: ProxyMode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+}
+
+/// Copies `from` to `to` until either closes, following the proxy's mode.
+fn pump(
+    mut from: TcpStream,
+    mut to: Option<TcpStream>,
+    mode: std::sync::Arc<std::sync::Mutex<ProxyMode>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    dead: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::Ordering;
+    let _ = from.set_read_timeout(Some(Duration::from_millis(50)));
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let now = *mode.lock().unwrap();
+        if stop.load(Ordering::SeqCst) || now == ProxyMode::Refuse {
+            break;
+        }
+        if now == ProxyMode::Blackhole {
+            dead.store(true, Ordering::SeqCst);
+        }
+        match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if dead.load(Ordering::SeqCst) {
+                    continue;
+                }
+                if let Some(to) = to.as_mut() {
+                    if to.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+    }
+    let _ = from.shutdown(std::net::Shutdown::Both);
+    if let Some(to) = to {
+        let _ = to.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.listener.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A bare MQTT 3.1.1 connection writing QoS 0 publishes as fast as the
+/// socket takes them; for floods and payloads larger than a client allows.
+pub struct RawPublisher {
+    stream: TcpStream,
+}
+
+fn remaining_length(mut n: usize, out: &mut Vec<u8>) {
+    loop {
+        let mut byte = (n % 128) as u8;
+        n /= 128;
+        if n > 0 {
+            byte |= 0x80;
+        }
+        out.push(byte);
+        if n == 0 {
+            return;
+        }
+    }
+}
+
+fn mqtt_str(s: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(&(s.len() as u16).to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+impl RawPublisher {
+    pub fn connect(broker: &Broker, client_id: &str) -> RawPublisher {
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, broker.port)).expect("connect the raw publisher");
+        stream.set_read_timeout(Some(WAIT)).expect("read timeout");
+        let mut body = Vec::new();
+        mqtt_str("MQTT", &mut body);
+        body.extend_from_slice(&[4, 0x02, 0, 60]);
+        mqtt_str(client_id, &mut body);
+        let mut packet = vec![0x10];
+        remaining_length(body.len(), &mut packet);
+        packet.extend_from_slice(&body);
+        stream.write_all(&packet).expect("send CONNECT");
+        let mut connack = [0u8; 4];
+        stream.read_exact(&mut connack).expect("read CONNACK");
+        assert_eq!(connack, [0x20, 2, 0, 0], "the broker refused the raw publisher");
+        RawPublisher { stream }
+    }
+
+    /// The bytes of one QoS 0 PUBLISH.
+    pub fn packet(topic: &str, payload: &[u8], retain: bool) -> Vec<u8> {
+        let mut packet = Vec::with_capacity(payload.len() + topic.len() + 8);
+        packet.push(0x30 | u8::from(retain));
+        remaining_length(2 + topic.len() + payload.len(), &mut packet);
+        mqtt_str(topic, &mut packet);
+        packet.extend_from_slice(payload);
+        packet
+    }
+
+    pub fn publish(&mut self, topic: &str, payload: &[u8], retain: bool) {
+        let mut header = vec![0x30 | u8::from(retain)];
+        remaining_length(2 + topic.len() + payload.len(), &mut header);
+        mqtt_str(topic, &mut header);
+        self.stream.write_all(&header).expect("write PUBLISH header");
+        self.stream.write_all(payload).expect("write PUBLISH payload");
+    }
+
+    /// Many publishes, written in large blocks.
+    pub fn publish_all(&mut self, packets: impl IntoIterator<Item = Vec<u8>>) {
+        let mut block = Vec::with_capacity(1 << 20);
+        for packet in packets {
+            block.extend_from_slice(&packet);
+            if block.len() >= 1 << 20 {
+                self.stream.write_all(&block).expect("write publishes");
+                block.clear();
+            }
+        }
+        self.stream.write_all(&block).expect("write publishes");
+    }
+
+    /// DISCONNECT, then waits for the broker to close: everything sent before
+    /// has been taken in by the broker.
+    pub fn finish(mut self) {
+        self.stream.write_all(&[0xe0, 0]).expect("send DISCONNECT");
+        let mut rest = Vec::new();
+        let _ = self.stream.read_to_end(&mut rest);
+    }
+}
+
+/// CPU time (user + system) the process has used so far.
+pub fn cpu_time(pid: i32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat[stat.rfind(')').expect("stat format") + 2..].split(' ').collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    Duration::from_millis(ticks * 1000 / per_second)
+}
+
+/// A `/proc/PID/status` field in KiB, e.g. `VmRSS` or `VmHWM` (peak resident).
+pub fn memory_kib(pid: i32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
 }
