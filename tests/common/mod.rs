@@ -887,6 +887,10 @@ fn pump(
         match from.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
+                // The mode may have changed while waiting for these bytes.
+                if *mode.lock().unwrap() == ProxyMode::Blackhole {
+                    dead.store(true, Ordering::SeqCst);
+                }
                 if dead.load(Ordering::SeqCst) {
                     continue;
                 }
