@@ -1,6 +1,6 @@
 //! Everyone seen through presence, with the sessions that keep them online.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -22,6 +22,9 @@ const MAX_SESSIONS: usize = 8;
 #[derive(Debug)]
 pub struct People {
     map: HashMap<String, Person>,
+    /// Offline people by when they were last seen, oldest first: the ones
+    /// forgotten when the list is full, found without scanning everyone.
+    offline: BTreeSet<(DateTime<Utc>, String)>,
     cap: usize,
 }
 
@@ -38,6 +41,7 @@ impl People {
     pub fn new(cap: usize) -> Self {
         People {
             map: HashMap::new(),
+            offline: BTreeSet::new(),
             cap,
         }
     }
@@ -102,8 +106,14 @@ impl People {
             presence.status
         };
         if now_status != before || fresh {
+            if before == Status::Offline && !fresh {
+                self.offline.remove(&(person.since, person.name.clone()));
+            }
             person.status = now_status;
             person.since = since;
+            if now_status == Status::Offline {
+                self.offline.insert((since, person.name.clone()));
+            }
             Change::Status(now_status)
         } else {
             Change::Unchanged
@@ -111,17 +121,15 @@ impl People {
     }
 
     fn evict_one_offline(&mut self) -> bool {
-        let oldest = self
-            .map
-            .values()
-            .filter(|p| p.status == Status::Offline)
-            .min_by_key(|p| p.since)
-            .map(|p| p.name.clone());
-        oldest.is_some_and(|name| self.map.remove(&name).is_some())
+        match self.offline.pop_first() {
+            Some((_, name)) => self.map.remove(&name).is_some(),
+            None => false,
+        }
     }
 
+    /// Online or away.
     pub fn online(&self) -> usize {
-        self.map.values().filter(|p| p.status != Status::Offline).count()
+        self.map.len() - self.offline.len()
     }
 
     /// Online first, then away, then offline most recently seen first; by name within each.

@@ -1,0 +1,454 @@
+//! Hostile and broken input end to end: escape sequences, bidi and invisible
+//! characters in texts, names and topics; payloads that are not what they
+//! claim; huge payloads and floods. The client keeps running, loses nothing
+//! else, keeps its memory bounded, and never lets a control reach the terminal.
+//! The same inputs are also fed to the full-screen UI's state and drawn.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use chrono::{TimeZone, Utc};
+use common::{chat_payload, is_chat_line, memory_kib, with_each_broker, Komunikator, Probe, RawPublisher, WAIT};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use serde_json::Value;
+
+use komunikator::app::{Event, NetEvent, State};
+use komunikator::settings::{Mode, Settings};
+
+/// What a terminal would act on, or what hides or reorders text.
+fn dangerous(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}' | '\u{feff}')
+}
+
+fn assert_terminal_safe(what: &str, lines: &[String]) {
+    for line in lines {
+        if let Some(c) = line.chars().find(|&c| dangerous(c)) {
+            panic!("{what}: a raw U+{:04X} reached the terminal in {line:?}", c as u32);
+        }
+    }
+}
+
+fn chat(user: &str, text: &str) -> Vec<u8> {
+    chat_payload(user, text).into_bytes()
+}
+
+fn c1() -> String {
+    ('\u{80}'..='\u{9f}').collect()
+}
+
+/// Hostile messages a broker carries: (topic, payload) and a piece of what
+/// must be shown, visibly escaped.
+fn hostile() -> Vec<(String, Vec<u8>, &'static str)> {
+    let general = || "chat/general".to_owned();
+    vec![
+        (
+            general(),
+            chat("mallory", "\x1b[2J\x1b[31mred"),
+            "<mallory> ␛[2J␛[31mred",
+        ),
+        (general(), chat("mallory", "\x1b]52;c;aGVsbG8=\x07"), "␛]52;c;aGVsbG8=␇"),
+        (
+            general(),
+            chat("mallory", "\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\"),
+            "␛]8;;http://evil.example/␛\\click␛]8;;␛\\",
+        ),
+        (
+            general(),
+            chat("mallory", "\x1b]0;pwned\x07\x1b]2;pwned\x1b\\"),
+            "␛]0;pwned␇␛]2;pwned␛\\",
+        ),
+        (general(), chat("mallory", "\x1bP1$qm\x1b\\"), "␛P1$qm␛\\"),
+        (general(), chat("mallory", &c1()), "\\u{80}\\u{81}\\u{82}"),
+        (
+            general(),
+            chat("mallory", "ring\x07 back\x08 cr\rover"),
+            "ring␇ back␈ cr␍over",
+        ),
+        (
+            general(),
+            chat(
+                "mallory",
+                "\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}|\u{2066}\u{2067}\u{2068}\u{2069}",
+            ),
+            "\\u{202a}\\u{202b}\\u{202c}\\u{202d}\\u{202e}|\\u{2066}",
+        ),
+        (
+            general(),
+            chat("ev\x1b[2Jil", "in the user field"),
+            "<ev␛[2Jil> in the user field",
+        ),
+        (
+            general(),
+            chat("bo\u{200b}b\u{200d}", "zero width"),
+            "<bo\\u{200b}b\\u{200d}> zero width",
+        ),
+        (
+            general(),
+            chat("\u{202e}eciла", "bidi name"),
+            "<\\u{202e}eciла> bidi name",
+        ),
+        (general(), b"\x1b[2Jraw\xc2\x9b".to_vec(), "<?> ␛[2Jraw\\u{9b}"),
+        (
+            "dm/alice".to_owned(),
+            chat("ev\x1b]0;x\x07il", "direct"),
+            "@? <ev␛]0;x␇il> direct",
+        ),
+        (
+            "presence/\u{202e}evil".to_owned(),
+            br#"{"status":"online"}"#.to_vec(),
+            "ignored presence for \"\\u{202e}evil\"",
+        ),
+        (
+            "presence/bo\u{200b}b".to_owned(),
+            br#"{"status":"online"}"#.to_vec(),
+            "ignored presence for \"bo\\u{200b}b\"",
+        ),
+    ]
+}
+
+/// Topics a strict broker refuses (mosquitto drops such a publisher), but
+/// another may carry: checked against the state and the screen only.
+fn hostile_topics() -> Vec<(String, Vec<u8>, &'static str)> {
+    vec![
+        (
+            "presence/ev\x1b[2Jil".to_owned(),
+            br#"{"status":"online"}"#.to_vec(),
+            "ignored presence for \"ev␛[2Jil\"",
+        ),
+        (
+            "presence/x\u{9b}y".to_owned(),
+            br#"{"status":"online"}"#.to_vec(),
+            "ignored presence for \"x\\u{9b}y\"",
+        ),
+        // A room name from a topic: not joined, so not shown at all.
+        ("chat/\x1b[2J".to_owned(), chat("mallory", "unseen"), ""),
+    ]
+}
+
+fn broken() -> Vec<(Vec<u8>, String)> {
+    let old = Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap().to_rfc3339();
+    let future = Utc.with_ymd_and_hms(2999, 1, 1, 0, 0, 0).unwrap().to_rfc3339();
+    let at = |ts: &str, text: &str| {
+        format!(r#"{{"v":1,"id":"{text}","user":"dave","text":"{text}","ts":"{ts}"}}"#).into_bytes()
+    };
+    let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+    let deep_field = format!(
+        r#"{{"v":1,"id":"deep","user":"dave","text":"deep but fine","ts":"{}","x":{}1{}}}"#,
+        Utc::now().to_rfc3339(),
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let mut binary: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 256) as u8).collect();
+    binary[0] = 0xff;
+    vec![
+        (vec![0xff, 0xfe, 0x00], "<?> <binary, 3 B>".into()),
+        (binary, "<?> <binary, 4.0 KiB>".into()),
+        (Vec::new(), "#general <?> ".into()),
+        (b"[1,2,3]".to_vec(), "<?> [1,2,3]".into()),
+        (b"42".to_vec(), "<?> 42".into()),
+        (b"\"just a string\"".to_vec(), "<?> \"just a string\"".into()),
+        (
+            br#"{"v":1,"id":5,"user":["x"],"text":{"a":1},"ts":17}"#.to_vec(),
+            "<?> [malformed: id is a number, user is an array, text is an object, ts is a number]".into(),
+        ),
+        (
+            br#"{"text":"only text"}"#.to_vec(),
+            "<?> [malformed: no id, no user, no ts, no v] only text".into(),
+        ),
+        (deep.clone().into_bytes(), format!("<?> {}", &deep[..100])),
+        (deep_field.into_bytes(), "<dave> deep but fine".into()),
+        (at(&old, "from 1970"), "<dave> [clock off] from 1970".into()),
+        (at(&future, "from 2999"), "<dave> [clock off] from 2999".into()),
+    ]
+}
+
+/// Feeds arrivals to a full-screen state and draws it; returns the screen rows.
+fn draw_after(arrivals: &[(String, Vec<u8>)]) -> Vec<String> {
+    let now = Utc::now();
+    let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), now);
+    state.update(Event::Net(NetEvent::Connected { session: "s".into() }), now);
+    state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), now);
+    for (topic, payload) in arrivals {
+        let message = NetEvent::Message {
+            topic: topic.clone(),
+            payload: Bytes::from(payload.clone()),
+            retained: false,
+        };
+        state.update(Event::Net(message), now);
+    }
+    // The direct message opened a conversation; look at the room.
+    state.update(
+        Event::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('1'),
+            crossterm::event::KeyModifiers::ALT,
+        )),
+        now,
+    );
+    let (width, height) = (230, 80);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| komunikator::ui::draw(frame, &state)).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..height)
+        .map(|y| (0..width).map(|x| buffer[(x, y)].symbol()).collect::<String>())
+        .collect()
+}
+
+#[test]
+fn hostile_text_names_and_topics_are_shown_escaped_in_the_ui() {
+    let mut all = hostile();
+    all.extend(hostile_topics());
+    for (topic, payload, shown) in all {
+        let rows = draw_after(&[(topic.clone(), payload)]);
+        assert_terminal_safe(&format!("the screen after {topic:?}"), &rows);
+        let screen = rows.join("\n");
+        // A direct message opens its own conversation, listed in the panel.
+        let shown = if topic.starts_with("dm/") { "@?" } else { shown };
+        assert!(screen.contains(shown), "the screen lacks {shown:?}:\n{screen}");
+    }
+}
+
+#[test]
+fn broken_payloads_are_shown_for_what_they_are_in_the_ui() {
+    for (payload, shown) in broken() {
+        let rows = draw_after(&[("chat/general".to_owned(), payload)]);
+        assert_terminal_safe("the screen", &rows);
+        let screen = rows.join("\n");
+        // The UI has no "#general" prefix; a 20 000-character line shows its end.
+        let shown = shown.trim_start_matches("#general ").trim_end();
+        let shown = if shown.starts_with("<?> [[[[") {
+            "]]]]]]]]"
+        } else {
+            shown
+        };
+        assert!(screen.contains(shown), "the screen lacks {shown:?}:\n{screen}");
+    }
+}
+
+#[test]
+fn hostile_text_names_and_topics_are_shown_escaped_in_line_mode() {
+    with_each_broker("hostile_line_mode", |broker| {
+        let mut alice = Komunikator::join(broker, "alice", &[]);
+        let mut jane = Komunikator::join(broker, "jane", &["--json"]);
+        let mut raw = Probe::connect(broker, "mallory");
+        for (topic, payload, _) in hostile() {
+            raw.publish(&topic, payload, false);
+        }
+        raw.publish("chat/general", chat_payload("dave", "normal after hostile"), false);
+        for client in [&mut alice, &mut jane] {
+            client
+                .stdout
+                .wait_for("with the normal message", WAIT, |l| l.contains("normal after hostile"));
+        }
+        let alice = alice.quit();
+        let jane = jane.quit();
+        for (who, done) in [("alice", &alice), ("jane", &jane)] {
+            assert_terminal_safe(&format!("{who} stdout"), &done.stdout);
+            assert_terminal_safe(&format!("{who} stderr"), &done.stderr);
+        }
+        let both = [alice.stdout.as_slice(), alice.stderr.as_slice()].concat();
+        for (_, _, shown) in hostile() {
+            assert!(
+                both.iter().any(|l| l.contains(shown)),
+                "alice never showed {shown:?}:\n{}",
+                both.join("\n")
+            );
+        }
+        // JSON keeps the exact text, escaped so that the terminal is safe.
+        let texts: Vec<String> = jane
+            .stdout
+            .iter()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .filter(|v| v["event"] == "message")
+            .map(|v| v["text"].as_str().unwrap().to_owned())
+            .collect();
+        for text in ["\x1b[2J\x1b[31mred", "\x1b]52;c;aGVsbG8=\x07", &c1()] {
+            assert!(texts.iter().any(|t| t == text), "{text:?} not in {texts:?}");
+        }
+    });
+}
+
+#[test]
+fn broken_payloads_are_shown_for_what_they_are_in_line_mode() {
+    with_each_broker("broken_line_mode", |broker| {
+        let mut alice = Komunikator::join(broker, "alice", &[]);
+        let mut raw = RawPublisher::connect(broker, "broken");
+        for (payload, _) in broken() {
+            raw.publish("chat/general", &payload, false);
+        }
+        // 10 MiB of text: shown cut, with what was cut counted.
+        let huge = chat_payload("dave", &"a".repeat(10 << 20));
+        raw.publish("chat/general", huge.as_bytes(), false);
+        raw.publish(
+            "chat/general",
+            chat_payload("dave", "normal after broken").as_bytes(),
+            false,
+        );
+        raw.finish();
+        alice.stdout.wait_for("with the normal message", WAIT, |l| {
+            is_chat_line(l, "general", "dave", "normal after broken")
+        });
+        let hwm = memory_kib(alice.pid(), "VmHWM");
+        let alice = alice.quit();
+        assert_terminal_safe("stdout", &alice.stdout);
+        for (_, shown) in broken() {
+            assert!(
+                alice.stdout.iter().any(|l| l.contains(&shown)),
+                "never showed {shown:?}:\n{}",
+                alice.stdout.join("\n")
+            );
+        }
+        let cut = alice
+            .stdout
+            .iter()
+            .find(|l| l.contains("<dave> aaaa"))
+            .expect("the 10 MiB message");
+        assert!(cut.ends_with("a … 10.0 MiB more"), "{:?}", &cut[cut.len() - 40..]);
+        assert!(cut.len() < 64 * 1024, "{} bytes shown", cut.len());
+        assert!(
+            hwm < 128 * 1024,
+            "peak resident memory {hwm} KiB after a 10 MiB message"
+        );
+    });
+}
+
+#[test]
+fn a_200_mib_payload_is_refused_without_exhausting_memory_and_the_client_carries_on() {
+    with_each_broker("payload_200_mib", |broker| {
+        let mut alice = Komunikator::join(broker, "alice", &[]);
+        let before = memory_kib(alice.pid(), "VmHWM");
+        let mut raw = RawPublisher::connect(broker, "huge");
+        raw.publish("chat/general", &vec![b'x'; 200 << 20], false);
+        raw.finish();
+        let lost = alice.stderr.wait_for("refusing the huge message", WAIT, |l| {
+            l.starts_with("komunikator: connection lost: ") && l.contains("exceeded the 16.0 MiB limit")
+        });
+        assert!(lost.contains("200.0 MiB"), "{lost}");
+        alice
+            .stderr
+            .wait_for("reconnecting", WAIT, |l| l.starts_with("komunikator: reconnected to "));
+        let hwm = memory_kib(alice.pid(), "VmHWM");
+        eprintln!("VmHWM before {before} KiB, after the 200 MiB payload {hwm} KiB");
+        assert!(hwm < 64 * 1024, "peak resident memory {hwm} KiB (before: {before} KiB)");
+        let mut probe = Probe::connect(broker, "after");
+        probe.publish("chat/general", chat_payload("dave", "still working"), false);
+        alice.stdout.wait_for("with the next message", WAIT, |l| {
+            is_chat_line(l, "general", "dave", "still working")
+        });
+        alice.quit();
+    });
+}
+
+#[test]
+fn fifty_thousand_fake_users_fill_the_people_list_to_its_cap_with_one_notice() {
+    with_each_broker("people_flood", |broker| {
+        let mut alice = Komunikator::join(broker, "alice", &[]);
+        let ts = Utc::now().to_rfc3339();
+        let mut raw = RawPublisher::connect(broker, "sybil");
+        raw.publish_all((0..50_000).map(|i| {
+            let payload = format!(r#"{{"v":1,"user":"fake{i}","status":"online","ts":"{ts}","session":"s{i}"}}"#);
+            RawPublisher::packet(&format!("presence/fake{i}"), payload.as_bytes(), false)
+        }));
+        raw.publish(
+            "chat/general",
+            chat_payload("dave", "after the crowd").as_bytes(),
+            false,
+        );
+        raw.finish();
+        alice
+            .stdout
+            .wait_for("with the message after the flood", Duration::from_secs(60), |l| {
+                is_chat_line(l, "general", "dave", "after the crowd")
+            });
+        let hwm = memory_kib(alice.pid(), "VmHWM");
+        let alice = alice.quit();
+        let listed = alice.stdout.iter().filter(|l| l.ends_with(" is online")).count();
+        assert_eq!(listed, 10_000, "people listed (alice included)");
+        let full = alice
+            .stderr
+            .iter()
+            .filter(|l| l.contains("people list is full"))
+            .count();
+        assert_eq!(full, 1, "{:?}", alice.stderr);
+        assert!(hwm < 96 * 1024, "peak resident memory {hwm} KiB");
+    });
+}
+
+#[test]
+fn a_flood_of_100k_messages_is_delivered_completely_and_in_order() {
+    with_each_broker("message_flood", |broker| {
+        let mut alice = Komunikator::join(broker, "alice", &[]);
+        const N: usize = 100_000;
+        let packets: Vec<Vec<u8>> = (0..N)
+            .map(|i| {
+                RawPublisher::packet(
+                    "chat/general",
+                    chat_payload("flood", &format!("n{i}")).as_bytes(),
+                    false,
+                )
+            })
+            .collect();
+        let mut raw = RawPublisher::connect(broker, "flood");
+        let started = Instant::now();
+        raw.publish_all(packets);
+        raw.finish();
+        eprintln!("published {N} messages in {:?}", started.elapsed());
+        let last = format!("n{}", N - 1);
+        alice
+            .stdout
+            .wait_for("with the last message", Duration::from_secs(120), |l| {
+                is_chat_line(l, "general", "flood", &last)
+            });
+        let alice = alice.quit();
+        let shown: Vec<&str> = alice
+            .stdout
+            .iter()
+            .filter_map(|l| l.get(8..)?.strip_prefix(" #general <flood> n"))
+            .collect();
+        assert_eq!(shown.len(), N, "messages shown");
+        assert!(
+            shown.iter().enumerate().all(|(i, n)| n.parse() == Ok(i)),
+            "out of order"
+        );
+    });
+}
+
+#[test]
+fn bad_local_input_gets_a_notice_and_sends_nothing() {
+    with_each_broker("bad_local_input", |broker| {
+        let mut watcher = Probe::connect(broker, "watcher");
+        watcher.subscribe("chat/#");
+        watcher.subscribe("dm/#");
+        let mut alice = Komunikator::join(broker, "alice", &[]);
+        let cases: Vec<(String, &str)> = vec![
+            (
+                "x".repeat(1 << 20),
+                "message too long (1.0 MiB; the limit is 256.0 KiB); nothing sent",
+            ),
+            (
+                "ring\x07the bell".into(),
+                "message contains a control character (U+0007)",
+            ),
+            ("esc\x1b[2J".into(), "message contains a control character (U+001B)"),
+            ("/join a/b".into(), "invalid room name"),
+            (format!("/join {}", "r".repeat(65)), "65 characters long"),
+            ("/join bo\u{200b}b".into(), "invalid room name"),
+            ("/msg bad/name hi".into(), "invalid username"),
+            ("/join #".into(), "invalid room name"),
+        ];
+        for (line, notice) in &cases {
+            alice.send_line(line);
+            alice
+                .stderr
+                .wait_for(&format!("refusing {:.30?}", line), WAIT, |l| l.contains(notice));
+        }
+        alice.send_line("a normal line");
+        let first = watcher.wait_message("alice's message", |m| m.topic.starts_with("chat/"));
+        assert_eq!(first.json()["text"], "a normal line", "something else was sent first");
+        let alice = alice.quit();
+        assert_terminal_safe("stderr", &alice.stderr);
+    });
+}
