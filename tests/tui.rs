@@ -26,7 +26,9 @@ impl Tmux {
             return None;
         }
         Some(Tmux {
-            socket: format!("komunikator-test-{}", std::process::id()),
+            // One server per test: tests in this file run in parallel, and
+            // each kills its own server when done.
+            socket: format!("komunikator-test-{}-{}", std::process::id(), fastrand::u32(..)),
         })
     }
 
@@ -144,5 +146,64 @@ fn typing_in_the_full_screen_ui_reaches_another_client_and_back() {
             sleep(Duration::from_millis(50));
         }
         bob.quit();
+    });
+}
+
+/// The pid of the program running in a pane (started with `exec`).
+fn pane_pid(tmux: &Tmux, session: &str) -> i32 {
+    let out = tmux.run(&["list-panes", "-t", session, "-F", "#{pane_pid}"]);
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("no pane pid for {session} ({e}): {out:?}"))
+}
+
+#[test]
+fn a_flood_of_200k_messages_keeps_the_full_screen_ui_within_a_fixed_memory_bound() {
+    let Some(tmux) = Tmux::start() else { return };
+    with_each_broker("tui_memory", |broker| {
+        // 200 000 messages of about 600 bytes: 120 MB kept whole, a few MB
+        // within a 10 000-message scrollback.
+        tmux.open(
+            "flooded",
+            &format!(
+                "exec {} -s 127.0.0.1 -p {} --scrollback 10000 alice",
+                binary(),
+                broker.port
+            ),
+        );
+        tmux.wait_screen("flooded", "the connected status", |s| s.contains(" connected "));
+        let pid = pane_pid(&tmux, "flooded");
+        let baseline = common::memory_kib(pid, "VmHWM");
+
+        const N: usize = 200_000;
+        let filler = "z".repeat(560);
+        let mut raw = common::RawPublisher::connect(broker, "flood");
+        raw.publish_all((0..N).map(|i| {
+            let text = format!("{filler} n{i}");
+            common::RawPublisher::packet("chat/general", chat_payload("flood", &text).as_bytes(), false)
+        }));
+        raw.finish();
+        let last = format!(" n{}", N - 1);
+        let until = Instant::now() + Duration::from_secs(180);
+        while !tmux.screen("flooded").contains(&last) {
+            assert!(tmux.alive("flooded"), "the UI exited during the flood");
+            assert!(Instant::now() < until, "the UI never showed the last message");
+            sleep(Duration::from_millis(250));
+        }
+        let rss = common::memory_kib(pid, "VmRSS");
+        let hwm = common::memory_kib(pid, "VmHWM");
+        eprintln!("full-screen UI after {N} messages: VmRSS {rss} KiB, VmHWM {hwm} KiB (at start {baseline} KiB)");
+        const BOUND_KIB: u64 = 64 * 1024;
+        assert!(
+            hwm < BOUND_KIB && rss < BOUND_KIB,
+            "memory not bounded: VmRSS {rss} KiB, VmHWM {hwm} KiB (bound {BOUND_KIB} KiB)"
+        );
+        tmux.keys("flooded", &["C-c"]);
+        let until = Instant::now() + WAIT;
+        while tmux.alive("flooded") {
+            assert!(Instant::now() < until, "the UI did not exit after Ctrl-C");
+            sleep(Duration::from_millis(50));
+        }
     });
 }

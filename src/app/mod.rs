@@ -38,6 +38,9 @@ pub const MAX_PEOPLE: usize = 10_000;
 pub const OUTBOX_CAP: usize = 1_000;
 /// Messages handed to the network layer at once (below its request queue size).
 pub const OUTBOX_WINDOW: usize = 200;
+/// Connections lost with the same message oldest in flight before it is
+/// given up as one the broker will not take.
+pub const MAX_SEND_DROPS: u32 = 5;
 /// How long a clean quit may take before the client exits anyway.
 pub const QUIT_GRACE: Duration = Duration::from_secs(5);
 
@@ -354,7 +357,9 @@ impl State {
             reason: text.clone(),
         };
         self.session = None;
-        self.outbox.requeue_in_flight();
+        if let Some(given_up) = self.outbox.requeue_in_flight(MAX_SEND_DROPS) {
+            self.give_up(given_up, fx);
+        }
         if self.quitting.is_some() && was_connected {
             // Nothing more to wait for: the broker publishes our will.
             fx.push(Effect::Exit);
@@ -381,6 +386,26 @@ impl State {
         if matches!(self.conn, Conn::Connected { .. }) {
             fx.extend(self.outbox.take_ready().into_iter().map(Effect::Publish));
         }
+    }
+
+    /// A message that cannot be sent: marked failed with the reason, and said.
+    fn give_up(&mut self, publish: Publish, fx: &mut Vec<Effect>) {
+        let why = format!(
+            "the connection dropped each of the {MAX_SEND_DROPS} times it was sent \
+             (the broker may refuse it, e.g. as too large)"
+        );
+        for room in &mut self.rooms {
+            if let Some(m) = room.own_message_mut(publish.tag) {
+                m.own = Some(Delivery::Failed(why.clone()));
+                break;
+            }
+        }
+        let text = payload::decode_chat(&publish.payload).text;
+        let preview: String = crate::protocol::sanitize::text(&text, crate::protocol::sanitize::Newlines::Mark)
+            .chars()
+            .take(40)
+            .collect();
+        self.notice(format!("message \"{preview}\" not sent: {why}"), fx);
     }
 
     fn on_acked(&mut self, tag: u64, fx: &mut Vec<Effect>) {

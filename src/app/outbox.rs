@@ -22,8 +22,16 @@ enum Slot {
 }
 
 #[derive(Debug)]
+struct Item {
+    publish: Publish,
+    slot: Slot,
+    /// Connections that ended while this was the oldest message in flight.
+    drops: u32,
+}
+
+#[derive(Debug)]
 pub struct Outbox {
-    items: VecDeque<(Publish, Slot)>,
+    items: VecDeque<Item>,
     cap: usize,
     window: usize,
 }
@@ -49,45 +57,71 @@ impl Outbox {
         self.items.is_empty()
     }
 
+    /// The tag of the message waiting longest.
+    pub fn oldest_tag(&self) -> Option<u64> {
+        self.items.front().map(|i| i.publish.tag)
+    }
+
     pub fn push(&mut self, publish: Publish) -> Result<(), Full> {
         if self.items.len() >= self.cap {
             return Err(Full(self.cap));
         }
-        self.items.push_back((publish, Slot::Queued));
+        self.items.push_back(Item {
+            publish,
+            slot: Slot::Queued,
+            drops: 0,
+        });
         Ok(())
     }
 
     /// Marks the next queued messages in flight and returns them, in order.
     pub fn take_ready(&mut self) -> Vec<Publish> {
-        let in_flight = self.items.iter().filter(|(_, s)| *s == Slot::InFlight).count();
+        let in_flight = self.items.iter().filter(|i| i.slot == Slot::InFlight).count();
         let room = self.window.saturating_sub(in_flight);
         self.items
             .iter_mut()
-            .filter(|(_, s)| *s == Slot::Queued)
+            .filter(|i| i.slot == Slot::Queued)
             .take(room)
-            .map(|(p, s)| {
-                *s = Slot::InFlight;
-                p.clone()
+            .map(|i| {
+                i.slot = Slot::InFlight;
+                i.publish.clone()
             })
             .collect()
     }
 
     /// The broker has it: forget it.
     pub fn acked(&mut self, tag: u64) -> Option<Publish> {
-        let i = self.items.iter().position(|(p, _)| p.tag == tag)?;
-        self.items.remove(i).map(|(p, _)| p)
+        let i = self.items.iter().position(|i| i.publish.tag == tag)?;
+        self.items.remove(i).map(|i| i.publish)
     }
 
     /// The connection dropped: everything in flight is sent again later.
-    pub fn requeue_in_flight(&mut self) {
-        for (_, slot) in &mut self.items {
-            *slot = Slot::Queued;
+    ///
+    /// A message the broker never acknowledges because it drops the
+    /// connection instead (larger than it accepts, say) would block the
+    /// outbox forever: the oldest message in flight counts such drops, and
+    /// after `max_drops` of them it is given up and returned.
+    pub fn requeue_in_flight(&mut self, max_drops: u32) -> Option<Publish> {
+        let oldest = self.items.iter_mut().find(|i| i.slot == Slot::InFlight);
+        let give_up = oldest.is_some_and(|i| {
+            i.drops += 1;
+            i.drops >= max_drops
+        });
+        let given_up = if give_up {
+            let i = self.items.iter().position(|i| i.slot == Slot::InFlight)?;
+            self.items.remove(i).map(|i| i.publish)
+        } else {
+            None
+        };
+        for item in &mut self.items {
+            item.slot = Slot::Queued;
         }
+        given_up
     }
 
     pub fn requeue(&mut self, tag: u64) {
-        if let Some((_, slot)) = self.items.iter_mut().find(|(p, _)| p.tag == tag) {
-            *slot = Slot::Queued;
+        if let Some(item) = self.items.iter_mut().find(|i| i.publish.tag == tag) {
+            item.slot = Slot::Queued;
         }
     }
 }
@@ -130,8 +164,26 @@ mod tests {
         }
         out.take_ready();
         out.acked(2);
-        out.requeue_in_flight();
+        assert_eq!(out.requeue_in_flight(3), None);
         assert_eq!(tags(&out.take_ready()), [1, 3]);
+    }
+
+    #[test]
+    fn the_oldest_message_in_flight_is_given_up_after_repeated_drops() {
+        let mut out = Outbox::new(10, 10);
+        for t in 1..=3 {
+            out.push(publish(t)).unwrap();
+        }
+        out.take_ready();
+        out.acked(1);
+        for _ in 0..2 {
+            assert_eq!(out.requeue_in_flight(3), None);
+            // Dropped while not in flight: does not count.
+            assert_eq!(out.requeue_in_flight(3), None);
+            out.take_ready();
+        }
+        assert_eq!(out.requeue_in_flight(3).map(|p| p.tag), Some(2));
+        assert_eq!(tags(&out.take_ready()), [3], "the others go on");
     }
 
     #[test]

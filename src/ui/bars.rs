@@ -58,23 +58,24 @@ pub fn connection_label(state: &State) -> (String, Color) {
 pub fn status(frame: &mut Frame, area: Rect, state: &State) {
     let (label, color) = connection_label(state);
     let s = &state.settings;
-    let mut spans = vec![
-        Span::styled(
-            format!(" {label} "),
-            Style::default().bg(color).fg(Color::Black).add_modifier(Modifier::BOLD),
-        ),
+    let mut spans = vec![Span::styled(
+        format!(" {label} "),
+        Style::default().bg(color).fg(Color::Black).add_modifier(Modifier::BOLD),
+    )];
+    // Right after the connection state: a long reason must not push it off a narrow bar.
+    if !state.outbox.is_empty() {
+        spans.push(Span::styled(
+            format!(" {} waiting to send ·", state.outbox.len()),
+            bar().fg(Color::Yellow),
+        ));
+    }
+    spans.extend([
         Span::styled(format!(" {}@{} ", s.username, s.address()), bar()),
         Span::styled(format!("· {} ", room_label(state)), bar()),
         Span::styled(format!("· QoS {} ", s.qos), bar()),
-    ];
+    ]);
     if let Some(listen) = s.hosting {
         spans.push(Span::styled(format!("· hosting {listen} "), bar().fg(Color::Cyan)));
-    }
-    if !state.outbox.is_empty() {
-        spans.push(Span::styled(
-            format!("· {} waiting to send ", state.outbox.len()),
-            bar().fg(Color::Yellow),
-        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar()), area);
 }

@@ -755,11 +755,16 @@ impl Broker {
     pub fn restart(&mut self) {
         self.stop();
         let (program, args) = self.launch.split_first().expect("a launch command");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("open the broker log");
         self.process = Command::new(program)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("restart the broker");
         assert!(
