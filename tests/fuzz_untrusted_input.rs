@@ -37,11 +37,38 @@ fn payload() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(fragment, 0..12).prop_map(|parts| parts.concat())
 }
 
+/// Well-formed chat objects whose fields hold anything: hostile names and
+/// texts that pass decoding and must be neutralised on output.
+fn structured() -> impl Strategy<Value = Vec<u8>> {
+    let text = prop_oneof![
+        any::<String>(),
+        "[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}a ]{0,12}"
+    ];
+    (
+        text.clone(),
+        text.clone(),
+        text,
+        prop::option::of(prop_oneof![Just("action"), Just("text"), Just("x")]),
+    )
+        .prop_map(|(id, user, text, kind)| {
+            let mut v = serde_json::json!({"v": 1, "id": id, "user": user, "text": text, "ts": "2026-11-25T14:00:00Z"});
+            if let Some(kind) = kind {
+                v["kind"] = kind.into();
+            }
+            v.to_string().into_bytes()
+        })
+}
+
+/// Any payload: noise, fragments, or a chat object with hostile fields.
+fn any_payload() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![payload(), structured()]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
-    fn chat_decoding_never_panics_and_stays_bounded(bytes in payload()) {
+    fn chat_decoding_never_panics_and_stays_bounded(bytes in any_payload()) {
         let m = decode_chat(&bytes);
         prop_assert!(m.text.len() <= MAX_SHOWN_TEXT_BYTES);
         if let Form::Binary { len } = m.form {
@@ -74,7 +101,7 @@ proptest! {
 
     #[test]
     fn any_arrival_leaves_a_working_client_and_a_clean_screen(
-        arrivals in prop::collection::vec((0usize..4, payload(), any::<String>()), 1..8)
+        arrivals in prop::collection::vec((0usize..4, any_payload(), any::<String>()), 1..8)
     ) {
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
         let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), now);
@@ -96,5 +123,53 @@ proptest! {
         // Still usable: a typed line is accepted for sending.
         let fx = state.update(Event::Paste("still here".into()), now);
         prop_assert!(fx.is_empty());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Line mode: whatever arrives, on whatever topic, every line written to
+    /// stdout (plain or JSON) and every notice for stderr is terminal-safe,
+    /// and each JSON line parses.
+    #[test]
+    fn line_mode_output_is_terminal_safe_for_any_arrival(
+        arrivals in prop::collection::vec((0usize..5, any_payload(), any::<String>()), 1..8),
+        json in any::<bool>(),
+    ) {
+        use komunikator::app::Effect;
+        use komunikator::line::Formatter;
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
+        let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Line { json }), now);
+        let mut effects = state.update(Event::Net(NetEvent::Connected { session: "s".into() }), now);
+        for (kind, bytes, name) in arrivals {
+            let topic = match kind {
+                0 => "chat/general".to_owned(),
+                1 => format!("presence/{name}"),
+                2 => "dm/alice".to_owned(),
+                3 => format!("dm/{name}"),
+                _ => format!("chat/{name}"),
+            };
+            let event = NetEvent::Message { topic, payload: Bytes::from(bytes), retained: kind == 1 };
+            effects.extend(state.update(Event::Net(event), now));
+        }
+        effects.extend(state.update(Event::Line("/who".into()), now));
+        let mut formatter = Formatter::new(json);
+        for effect in effects {
+            match effect {
+                Effect::Print(record) => {
+                    let mut out = Vec::new();
+                    formatter.write(&mut out, &record).unwrap();
+                    let text = String::from_utf8(out).unwrap();
+                    prop_assert!(text.ends_with('\n') && text.matches('\n').count() == 1, "{:?}", text);
+                    prop_assert!(!text.chars().any(dangerous), "{:?}", text);
+                    if json {
+                        prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "{:?}", text);
+                    }
+                }
+                Effect::Report(text) => prop_assert!(!text.chars().any(|c| dangerous(c) || c == '\n'), "{:?}", text),
+                _ => {}
+            }
+        }
     }
 }

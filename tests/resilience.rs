@@ -65,6 +65,7 @@ fn after_a_broker_restart_the_client_backs_off_cheaply_then_renews_everything() 
         let cpu_before = cpu_time(alice.pid());
         sleep(Duration::from_secs(5));
         let cpu = cpu_time(alice.pid()) - cpu_before;
+        eprintln!("CPU used in 5 s while the broker was down: {cpu:?}");
         assert!(
             cpu < Duration::from_millis(500),
             "alice used {cpu:?} of CPU in 5 s while the broker was down"
@@ -343,6 +344,10 @@ fn a_retained_message_too_large_to_receive_is_reported_and_retried_slowly() {
         let cpu_before = cpu_time(alice.pid());
         sleep(Duration::from_secs(4));
         let cpu = cpu_time(alice.pid()) - cpu_before;
+        eprintln!(
+            "CPU used in 4 s of the oversize loop: {cpu:?}; delays so far: {:?}",
+            announced_delays(&mut alice)
+        );
         assert!(cpu < Duration::from_millis(1500), "the loop used {cpu:?} of CPU in 4 s");
         let delays = announced_delays(&mut alice);
         assert!(
@@ -368,5 +373,29 @@ fn a_retained_message_too_large_to_receive_is_reported_and_retried_slowly() {
         });
         bob.quit();
         alice.quit();
+    });
+}
+
+#[test]
+fn a_full_outbox_refuses_more_with_a_notice_and_an_exit_says_what_was_left() {
+    with_each_broker_mut("outbox_full", |broker| {
+        let mut alice = Komunikator::join(broker, "alice", &[]);
+        broker.stop();
+        alice.stderr.wait_for("saying the connection was lost", WAIT, is_lost);
+        for n in 0..=1000 {
+            alice.send_line(&format!("queued {n}"));
+        }
+        alice.stderr.wait_for("refusing the 1001st line", WAIT, |l| {
+            l == "komunikator: 1000 messages are waiting to be sent already; nothing sent"
+        });
+        alice.close_stdin();
+        let done = alice.finish(WAIT);
+        assert!(
+            done.stderr
+                .iter()
+                .any(|l| l == "komunikator: 1000 unsent message(s) dropped at exit"),
+            "{:?}",
+            done.stderr
+        );
     });
 }
