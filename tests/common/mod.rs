@@ -151,10 +151,16 @@ impl Broker {
             let config = dir.path().join("mosquitto.conf");
             // `user root`: mosquitto started as root otherwise drops to the
             // `mosquitto` user, who cannot write the log in our temporary directory.
+            // `max_queued_messages 0`: mosquitto 2 drops messages, QoS 0 too, for a
+            // subscriber more than 1000 behind; a test flood on shared cores would
+            // lose some at the broker. Packet sizes keep mosquitto's defaults (no
+            // `message_size_limit`/`max_packet_size`: up to MQTT's 256 MiB), so
+            // oversize test payloads reach the client and test its limits.
             std::fs::write(
                 &config,
                 format!(
                     "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
+                     max_queued_messages 0\n\
                      user root\nlog_dest file {}\nlog_type all\nlog_timestamp_format %H:%M:%S\n",
                     log.display()
                 ),
