@@ -112,8 +112,13 @@ fn after_a_broker_restart_the_client_backs_off_cheaply_then_renews_everything() 
         bob.stdout.wait_for("with alice's message", WAIT, |l| {
             is_chat_line(l, "general", "alice", "alice is back")
         });
+        // The will was registered anew, with the new session id.
+        alice.kill_hard();
+        let will = Presence::parse(&watcher.wait_message("alice's will", |m| {
+            m.topic == "presence/alice" && Presence::parse(m).status == "offline"
+        }));
+        assert_eq!(will.session, again.session, "the will of the new connection");
         bob.quit();
-        alice.quit();
     });
 }
 
