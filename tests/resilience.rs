@@ -184,6 +184,7 @@ fn a_half_open_link_is_noticed_and_the_message_in_flight_arrives_once() {
         alice.send_line("in flight");
         let lost = alice.stderr.wait_for("noticing the dead link", WAIT, is_lost);
         let noticed = silent_since.elapsed();
+        eprintln!("dead link noticed after {noticed:?} (keep-alive 2 s)");
         assert!(
             noticed <= Duration::from_secs(3 * 2),
             "a dead link must be noticed within 3 keep-alives: took {noticed:?}"
@@ -215,6 +216,7 @@ fn a_paused_broker_is_noticed_within_three_keep_alives_and_the_client_comes_back
         let paused_at = Instant::now();
         let lost = alice.stderr.wait_for("noticing the paused broker", WAIT, is_lost);
         let noticed = paused_at.elapsed();
+        eprintln!("paused broker noticed after {noticed:?} (keep-alive 2 s)");
         broker.resume();
         assert!(
             noticed <= Duration::from_secs(3 * 2),

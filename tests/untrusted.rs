@@ -302,6 +302,7 @@ fn broken_payloads_are_shown_for_what_they_are_in_line_mode() {
             is_chat_line(l, "general", "dave", "normal after broken")
         });
         let hwm = memory_kib(alice.pid(), "VmHWM");
+        eprintln!("VmHWM after the broken payloads and a {size}-byte text: {hwm} KiB");
         let alice = alice.quit();
         assert_terminal_safe("stdout", &alice.stdout);
         for (_, shown) in broken() {
@@ -382,6 +383,7 @@ fn fifty_thousand_fake_users_fill_the_people_list_to_its_cap_with_one_notice() {
                 is_chat_line(l, "general", "dave", "after the crowd")
             });
         let hwm = memory_kib(alice.pid(), "VmHWM");
+        eprintln!("VmHWM after 50 000 fake users: {hwm} KiB");
         let alice = alice.quit();
         let listed = alice.stdout.iter().filter(|l| l.ends_with(" is online")).count();
         assert_eq!(listed, 10_000, "people listed (alice included)");
