@@ -207,3 +207,71 @@ fn a_flood_of_200k_messages_keeps_the_full_screen_ui_within_a_fixed_memory_bound
         }
     });
 }
+
+#[test]
+fn the_full_screen_ui_marks_a_message_sent_only_once_the_broker_acknowledges_it() {
+    let Some(tmux) = Tmux::start() else { return };
+    with_each_broker("tui_ack", |broker| {
+        tmux.open("acked", &ui_command(broker, "alice"));
+        tmux.wait_screen("acked", "the connected status", |s| s.contains(" connected "));
+        // The broker takes the message into its socket but answers nothing.
+        broker.pause();
+        tmux.keys("acked", &["-l", "wait for the broker"]);
+        tmux.keys("acked", &["Enter"]);
+        tmux.wait_screen("acked", "the message pending", |s| {
+            s.contains("<alice> wait for the broker ⧖") && s.contains("1 waiting to send")
+        });
+        sleep(Duration::from_secs(1));
+        let screen = tmux.screen("acked");
+        assert!(
+            screen.contains("wait for the broker ⧖") && !screen.contains("wait for the broker ✓"),
+            "marked sent without an acknowledgement:\n{screen}"
+        );
+        broker.resume();
+        tmux.wait_screen("acked", "the message acknowledged", |s| {
+            s.contains("<alice> wait for the broker ✓") && !s.contains("waiting to send")
+        });
+        tmux.keys("acked", &["C-c"]);
+        let until = Instant::now() + WAIT;
+        while tmux.alive("acked") {
+            assert!(Instant::now() < until, "the UI did not exit after Ctrl-C");
+            sleep(Duration::from_millis(50));
+        }
+    });
+}
+
+#[test]
+fn the_status_bar_counts_down_while_the_broker_is_down_and_typed_lines_go_out_after() {
+    let Some(tmux) = Tmux::start() else { return };
+    common::with_each_broker_mut("tui_reconnect", |broker| {
+        tmux.open("down", &ui_command(broker, "alice"));
+        tmux.wait_screen("down", "the connected status", |s| s.contains(" connected "));
+        broker.stop();
+        tmux.wait_screen("down", "the reconnect countdown with its reason", |s| {
+            s.contains(" reconnecting in ") && s.contains("connection lost")
+        });
+        tmux.keys("down", &["-l", "typed while down"]);
+        tmux.keys("down", &["Enter"]);
+        tmux.wait_screen("down", "the line pending", |s| {
+            s.contains("<alice> typed while down ⧖") && s.contains("1 waiting to send")
+        });
+        broker.restart();
+        let mut bob = Komunikator::join(broker, "bob", &[]);
+        tmux.wait_screen("down", "the line acknowledged after the reconnect", |s| {
+            s.contains(" connected ") && s.contains("<alice> typed while down ✓")
+        });
+        // A line typed now reaches bob, who came after the restart.
+        tmux.keys("down", &["-l", "after the restart"]);
+        tmux.keys("down", &["Enter"]);
+        bob.stdout.wait_for("alice's message", WAIT, |l| {
+            common::is_chat_line(l, "general", "alice", "after the restart")
+        });
+        tmux.keys("down", &["C-c"]);
+        let until = Instant::now() + WAIT;
+        while tmux.alive("down") {
+            assert!(Instant::now() < until, "the UI did not exit after Ctrl-C");
+            sleep(Duration::from_millis(50));
+        }
+        bob.quit();
+    });
+}
