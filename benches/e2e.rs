@@ -1,0 +1,703 @@
+//! End-to-end: komunikator's line mode (`--no-tui --json`) against
+//! `mosquitto_sub`, over the same broker, the same publisher and the same
+//! measuring reader.
+//!
+//! Starts its own mosquitto on a free loopback port, then for every round runs
+//! each test once with each subscriber, alternating which goes first (A B, B A, …):
+//!
+//! - flood: N valid chat messages to `chat/general` as fast as the broker takes
+//!   them (QoS 0, then QoS 1 end to end); throughput = N / (last arrival − first
+//!   publish), CPU = the subscriber's CPU time during the flood, normalised to
+//!   100 000 messages, peak RSS = the subscriber's VmHWM;
+//! - latency: 2 000 messages at 500/s; latency = arrival of the line on the
+//!   subscriber's stdout (seen by this process) − publish time embedded in the
+//!   payload.
+//!
+//! Prints medians over the rounds and the ratios komunikator/mosquitto_sub.
+//!
+//! ```text
+//! cargo bench --bench e2e                 # 100 000-message floods, 5 rounds
+//! cargo bench --bench e2e -- --quick      # 5 000 messages, 1 round (CI smoke)
+//! cargo bench --bench e2e -- --rounds 3 --msgs 50000
+//! ```
+//!
+//! Needs `mosquitto` and `mosquitto_sub` on PATH. Every wait is bounded, and
+//! everything started is stopped on the way out (also on panic).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const TOPIC: &str = "chat/general";
+const QOS1_WINDOW: u64 = 1000;
+
+fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_micros() as u64
+}
+
+struct Options {
+    msgs: usize,
+    rounds: usize,
+    latency_msgs: usize,
+    latency_rate: u64,
+    quick: bool,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        msgs: 100_000,
+        rounds: 5,
+        latency_msgs: 2_000,
+        latency_rate: 500,
+        quick: false,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = |i: usize| -> usize {
+            args.get(i + 1)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{} needs a number", args[i]))
+        };
+        match args[i].as_str() {
+            "--quick" => {
+                o.quick = true;
+                o.msgs = 5_000;
+                o.rounds = 1;
+                o.latency_msgs = 500;
+            }
+            "--msgs" => {
+                o.msgs = value(i);
+                i += 1;
+            }
+            "--rounds" => {
+                o.rounds = value(i);
+                i += 1;
+            }
+            "--latency-msgs" => {
+                o.latency_msgs = value(i);
+                i += 1;
+            }
+            _ => {} // `cargo bench` passes --bench; filters are not used here
+        }
+        i += 1;
+    }
+    o
+}
+
+/// Children killed when dropped: nothing outlives the bench, even on panic.
+struct Reaper(Vec<Child>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        if port != 1883 {
+            return port;
+        }
+    }
+}
+
+fn start_broker(dir: &Path, port: u16) -> Child {
+    let conf = dir.join("mosquitto.conf");
+    // Run as root, mosquitto would switch to the `mosquitto` user; stay root so it
+    // can read this file. No queue limits: a slow subscriber must not lose messages.
+    let user = if is_root() { "user root\n" } else { "" };
+    fs::write(
+        &conf,
+        format!(
+            "{user}listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
+             max_queued_messages 0\nmax_queued_bytes 0\nset_tcp_nodelay true\nlog_dest none\n"
+        ),
+    )
+    .expect("write mosquitto.conf");
+    let child = Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("mosquitto on PATH");
+    let until = Instant::now() + Duration::from_secs(5);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < until, "mosquitto did not listen on {port} within 5 s");
+        thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+fn is_root() -> bool {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+// ---------------------------------------------------------------- publisher
+
+fn remaining_length(out: &mut Vec<u8>, mut len: usize) {
+    loop {
+        let mut byte = (len % 128) as u8;
+        len /= 128;
+        if len > 0 {
+            byte |= 0x80;
+        }
+        out.push(byte);
+        if len == 0 {
+            break;
+        }
+    }
+}
+
+fn mqtt_string(out: &mut Vec<u8>, s: &[u8]) {
+    out.extend_from_slice(&(s.len() as u16).to_be_bytes());
+    out.extend_from_slice(s);
+}
+
+/// A minimal MQTT 3.1.1 publisher over a plain socket: no library in the way.
+struct Publisher {
+    stream: TcpStream,
+    acked: Option<mpsc::Receiver<u64>>,
+    ts: String,
+    run: String,
+}
+
+impl Publisher {
+    fn connect(port: u16, run: &str) -> Publisher {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to mosquitto");
+        stream.set_nodelay(true).expect("nodelay");
+        let mut body = Vec::new();
+        mqtt_string(&mut body, b"MQTT");
+        body.extend_from_slice(&[4, 0x02, 0, 0]); // 3.1.1, clean session, no keep-alive
+        mqtt_string(&mut body, format!("e2e-pub-{run}").as_bytes());
+        let mut packet = vec![0x10];
+        remaining_length(&mut packet, body.len());
+        packet.extend_from_slice(&body);
+        stream.write_all(&packet).expect("send CONNECT");
+        let mut connack = [0u8; 4];
+        stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        stream.read_exact(&mut connack).expect("CONNACK");
+        assert_eq!((connack[0], connack[3]), (0x20, 0), "broker refused the publisher");
+        stream.set_read_timeout(None).expect("timeout");
+        Publisher {
+            stream,
+            acked: None,
+            ts: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            run: run.to_owned(),
+        }
+    }
+
+    /// Counts PUBACKs on a thread of its own; the sender keeps a window.
+    fn start_acks(&mut self) {
+        let mut stream = self.stream.try_clone().expect("clone socket");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut pending = 0usize; // bytes of a PUBACK cut by a read boundary
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    return;
+                }
+                // Only PUBACKs (4 bytes each) come back on this connection.
+                let total = pending + n;
+                let acks = total / 4;
+                pending = total % 4;
+                if acks > 0 && tx.send(acks as u64).is_err() {
+                    return;
+                }
+            }
+        });
+        self.acked = Some(rx);
+    }
+
+    fn packet(&self, out: &mut Vec<u8>, qos: u8, seq: u64, label: &str, pkid: u16) {
+        let payload = format!(
+            r#"{{"v":1,"id":"{}-{label}-{seq}","user":"pub","text":"{label} {seq} {}","ts":"{}"}}"#,
+            self.run,
+            now_us(),
+            self.ts
+        );
+        let len = 2 + TOPIC.len() + if qos > 0 { 2 } else { 0 } + payload.len();
+        out.push(0x30 | (qos << 1));
+        remaining_length(out, len);
+        mqtt_string(out, TOPIC.as_bytes());
+        if qos > 0 {
+            out.extend_from_slice(&pkid.to_be_bytes());
+        }
+        out.extend_from_slice(payload.as_bytes());
+    }
+
+    /// Publishes `count` messages, `label seq time`, each at `pace` apart or
+    /// as fast as possible (written in 32 KiB blocks).
+    fn publish(&mut self, qos: u8, label: &str, count: u64, pace: Option<Duration>) {
+        if qos > 0 && self.acked.is_none() {
+            self.start_acks();
+        }
+        let mut sent = 0u64;
+        let mut acked = 0u64;
+        let mut buf = Vec::with_capacity(64 * 1024);
+        let start = Instant::now();
+        for seq in 0..count {
+            if qos > 0 {
+                let rx = self.acked.as_ref().expect("ack counter");
+                while let Ok(n) = rx.try_recv() {
+                    acked += n;
+                }
+                while sent - acked >= QOS1_WINDOW {
+                    if !buf.is_empty() {
+                        self.stream.write_all(&buf).expect("publish");
+                        buf.clear();
+                    }
+                    acked += rx.recv_timeout(Duration::from_secs(30)).expect("PUBACKs stopped");
+                }
+            }
+            if let Some(pace) = pace {
+                let at = start + pace * seq as u32;
+                let now = Instant::now();
+                if at > now {
+                    thread::sleep(at - now);
+                }
+            }
+            let pkid = (seq % 65_000) as u16 + 1;
+            self.packet(&mut buf, qos, seq, label, pkid);
+            sent += 1;
+            if pace.is_some() || buf.len() >= 32 * 1024 {
+                self.stream.write_all(&buf).expect("publish");
+                buf.clear();
+            }
+        }
+        self.stream.write_all(&buf).expect("publish");
+        if qos > 0 {
+            let rx = self.acked.as_ref().expect("ack counter");
+            while acked < sent {
+                acked += rx.recv_timeout(Duration::from_secs(30)).expect("PUBACKs stopped");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- subscribers
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Sub {
+    Komunikator,
+    MosquittoSub,
+}
+
+impl Sub {
+    fn name(self) -> &'static str {
+        match self {
+            Sub::Komunikator => "komunikator",
+            Sub::MosquittoSub => "mosquitto_sub",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Seen {
+    probes: u64,
+    /// Per test message: arrival − embedded publish time, in µs.
+    latency: Vec<Option<u64>>,
+    received: usize,
+    first_sent: Option<u64>,
+    last_arrival: u64,
+}
+
+/// Reads the subscriber's stdout: one line per message, in both programs the
+/// payload's `"text":"label seq time"` is found the same way.
+fn read_lines(stdout: impl Read, seen: Arc<Mutex<Seen>>, label: String) {
+    let mut reader = BufReader::with_capacity(64 * 1024, stdout);
+    let mut line = Vec::with_capacity(512);
+    let key = b"\"text\":\"";
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let arrival = now_us();
+        let Some(at) = line.windows(key.len()).position(|w| w == key) else {
+            continue;
+        };
+        let text = &line[at + key.len()..];
+        let end = text.iter().position(|&b| b == b'"').unwrap_or(text.len());
+        let Ok(text) = std::str::from_utf8(&text[..end]) else {
+            continue;
+        };
+        let mut parts = text.split(' ');
+        let (Some(kind), Some(seq), Some(sent)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let mut seen = seen.lock().expect("seen");
+        if kind == "probe" {
+            seen.probes += 1;
+            continue;
+        }
+        if kind != label {
+            continue;
+        }
+        let (Ok(seq), Ok(sent)) = (seq.parse::<usize>(), sent.parse::<u64>()) else {
+            continue;
+        };
+        if seq >= seen.latency.len() || seen.latency[seq].is_some() {
+            continue;
+        }
+        seen.latency[seq] = Some(arrival.saturating_sub(sent));
+        seen.received += 1;
+        if seq == 0 {
+            seen.first_sent = Some(sent);
+        }
+        seen.last_arrival = seen.last_arrival.max(arrival);
+    }
+}
+
+/// CPU time of all the process's threads, in ns (scheduler accounting).
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+        .sum()
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Test {
+    Flood(u8),
+    Latency(u8),
+}
+
+impl Test {
+    fn label(self) -> String {
+        match self {
+            Test::Flood(q) => format!("flood QoS {q}"),
+            Test::Latency(q) => format!("latency QoS {q}"),
+        }
+    }
+}
+
+#[derive(Default, Debug, Clone)]
+struct Outcome {
+    missing: usize,
+    throughput: f64,
+    cpu_per_100k: f64,
+    rss_mib: f64,
+    p50_us: f64,
+    p99_us: f64,
+    startup_ms: f64,
+}
+
+static RUN: AtomicU64 = AtomicU64::new(0);
+
+fn run_one(komunikator: &str, port: u16, sub: Sub, test: Test, opts: &Options) -> Outcome {
+    let run = RUN.fetch_add(1, Ordering::Relaxed);
+    let run_id = format!("r{run}-{}", std::process::id());
+    let (qos, count, pace) = match test {
+        Test::Flood(q) => (q, opts.msgs, None),
+        Test::Latency(q) => (
+            q,
+            opts.latency_msgs,
+            Some(Duration::from_micros(1_000_000 / opts.latency_rate)),
+        ),
+    };
+    let port_s = port.to_string();
+    let qos_s = qos.to_string();
+    let mut cmd = match sub {
+        Sub::Komunikator => {
+            let mut c = Command::new(komunikator);
+            c.args(["--no-tui", "--json", "-s", "127.0.0.1", "-p", &port_s, "-r", "general"]);
+            c.args(["--qos", &qos_s, &format!("k{run}")]);
+            c
+        }
+        Sub::MosquittoSub => {
+            let mut c = Command::new("mosquitto_sub");
+            c.args(["-h", "127.0.0.1", "-p", &port_s, "-t", TOPIC, "-q", &qos_s]);
+            c
+        }
+    };
+    let started = Instant::now();
+    let child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", sub.name()));
+    let mut reaper = Reaper(vec![child]);
+    let child = &mut reaper.0[0];
+    let pid = child.id();
+    let stdin = child.stdin.take();
+    let stdout = child.stdout.take().expect("piped stdout");
+    let label = format!("m{run}");
+    let seen = Arc::new(Mutex::new(Seen {
+        latency: vec![None; count],
+        ..Seen::default()
+    }));
+    let reader = {
+        let (seen, label) = (seen.clone(), label.clone());
+        thread::spawn(move || read_lines(stdout, seen, label))
+    };
+
+    // Probe until the subscriber shows a message: then it is subscribed.
+    let mut publisher = Publisher::connect(port, &run_id);
+    let until = Instant::now() + Duration::from_secs(10);
+    let mut probe = 0;
+    let startup_ms = loop {
+        publisher.publish(0, "probe", 1, None);
+        probe += 1;
+        let deadline = Instant::now() + Duration::from_millis(5);
+        while Instant::now() < deadline && seen.lock().expect("seen").probes == 0 {
+            thread::sleep(Duration::from_micros(200));
+        }
+        if seen.lock().expect("seen").probes > 0 {
+            break started.elapsed().as_secs_f64() * 1000.0;
+        }
+        assert!(
+            Instant::now() < until,
+            "{} did not subscribe within 10 s ({probe} probes)",
+            sub.name()
+        );
+    };
+    let cpu_before = cpu_ns(pid);
+
+    let done = Arc::new(AtomicBool::new(false));
+    let publishing = {
+        let label = label.clone();
+        let done = done.clone();
+        thread::spawn(move || {
+            publisher.publish(qos, &label, count as u64, pace);
+            done.store(true, Ordering::Relaxed);
+            publisher
+        })
+    };
+    let limit = Duration::from_secs(60) + pace.map_or(Duration::ZERO, |p| p * count as u32);
+    let until = Instant::now() + limit;
+    loop {
+        if seen.lock().expect("seen").received >= count {
+            break;
+        }
+        if Instant::now() > until {
+            eprintln!("  {} {}: timed out", sub.name(), test.label());
+            break;
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+    // Stragglers of a timed-out run must not be waited for forever.
+    let cpu = cpu_ns(pid).saturating_sub(cpu_before);
+    let rss = peak_rss_kib(pid);
+    let publisher = publishing.join().expect("publisher");
+    drop(publisher);
+
+    // Stop: end of input for komunikator (a clean quit), a kill for mosquitto_sub.
+    drop(stdin);
+    let stop_by = Instant::now() + Duration::from_secs(3);
+    while child.try_wait().ok().flatten().is_none() && Instant::now() < stop_by {
+        if sub == Sub::MosquittoSub {
+            let _ = child.kill();
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    drop(reaper);
+    let _ = reader.join();
+
+    let seen = seen.lock().expect("seen");
+    let mut lat: Vec<u64> = seen.latency.iter().flatten().copied().collect();
+    lat.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if lat.is_empty() {
+            return f64::NAN;
+        }
+        lat[((lat.len() - 1) as f64 * p).round() as usize] as f64
+    };
+    let span = seen
+        .first_sent
+        .map_or(0, |first| seen.last_arrival.saturating_sub(first));
+    Outcome {
+        missing: count - seen.received,
+        throughput: if span > 0 {
+            seen.received as f64 / (span as f64 / 1e6)
+        } else {
+            f64::NAN
+        },
+        cpu_per_100k: cpu as f64 / 1e9 * 100_000.0 / count as f64,
+        rss_mib: rss as f64 / 1024.0,
+        p50_us: pct(0.50),
+        p99_us: pct(0.99),
+        startup_ms,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| !x.is_nan());
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn main() {
+    // Exit only after every child was stopped (process::exit skips destructors).
+    std::process::exit(bench());
+}
+
+fn bench() -> i32 {
+    let opts = options();
+    let komunikator = env!("CARGO_BIN_EXE_komunikator");
+    let started = Instant::now();
+    for tool in ["mosquitto", "mosquitto_sub"] {
+        let found = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).exists()))
+            .unwrap_or(false);
+        if !found {
+            eprintln!("e2e: `{tool}` is not on PATH (apt-get install mosquitto mosquitto-clients)");
+            return 1;
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let _broker = Reaper(vec![start_broker(dir.path(), port)]);
+    let cores = thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "e2e: mosquitto on 127.0.0.1:{port}; {} msgs/flood, {} msgs at {}/s for latency, {} round(s); {cores} cores",
+        opts.msgs, opts.latency_msgs, opts.latency_rate, opts.rounds
+    );
+    println!("komunikator: {komunikator}");
+
+    let tests = [Test::Flood(0), Test::Flood(1), Test::Latency(0), Test::Latency(1)];
+    let mut results: BTreeMap<(Test, Sub), Vec<Outcome>> = BTreeMap::new();
+    for round in 0..opts.rounds {
+        for (t, &test) in tests.iter().enumerate() {
+            let order = if (round + t) % 2 == 0 {
+                [Sub::Komunikator, Sub::MosquittoSub]
+            } else {
+                [Sub::MosquittoSub, Sub::Komunikator]
+            };
+            for sub in order {
+                let o = run_one(komunikator, port, sub, test, &opts);
+                println!(
+                    "round {} {:<14} {:<13} missing {:>6}  {:>9.0}/s  cpu {:>6.3} s/100k  rss {:>5.1} MiB  p50 {:>7.0} µs  p99 {:>7.0} µs  ready {:>5.0} ms",
+                    round + 1,
+                    test.label(),
+                    sub.name(),
+                    o.missing,
+                    o.throughput,
+                    o.cpu_per_100k,
+                    o.rss_mib,
+                    o.p50_us,
+                    o.p99_us,
+                    o.startup_ms
+                );
+                results.entry((test, sub)).or_default().push(o);
+            }
+        }
+    }
+
+    println!();
+    println!(
+        "medians of {} round(s); ratio = komunikator / mosquitto_sub",
+        opts.rounds
+    );
+    println!(
+        "{:<15} {:<22} {:>14} {:>14} {:>8}",
+        "test", "metric", "komunikator", "mosquitto_sub", "ratio"
+    );
+    let mut all_delivered = true;
+    for test in tests {
+        let get = |sub: Sub, f: &dyn Fn(&Outcome) -> f64| median(results[&(test, sub)].iter().map(f).collect());
+        let mut row = |metric: &str, f: &dyn Fn(&Outcome) -> f64, decimals: usize| {
+            let (k, m) = (get(Sub::Komunikator, f), get(Sub::MosquittoSub, f));
+            println!(
+                "{:<15} {:<22} {:>14.*} {:>14.*} {:>8.2}",
+                test.label(),
+                metric,
+                decimals,
+                k,
+                decimals,
+                m,
+                k / m
+            );
+        };
+        row("missing (max)", &|o| o.missing as f64, 0);
+        match test {
+            Test::Flood(_) => {
+                row("throughput msgs/s", &|o| o.throughput, 0);
+                row("CPU s per 100k", &|o| o.cpu_per_100k, 3);
+                row("peak RSS MiB", &|o| o.rss_mib, 1);
+            }
+            Test::Latency(_) => {
+                row("p50 latency µs", &|o| o.p50_us, 0);
+                row("p99 latency µs", &|o| o.p99_us, 0);
+            }
+        }
+        for sub in [Sub::Komunikator, Sub::MosquittoSub] {
+            all_delivered &= results[&(test, sub)].iter().all(|o| o.missing == 0);
+        }
+    }
+    let ready = |sub| {
+        median(
+            results
+                .iter()
+                .filter(|((_, s), _)| *s == sub)
+                .flat_map(|(_, v)| v.iter().map(|o| o.startup_ms))
+                .collect(),
+        )
+    };
+    println!(
+        "{:<15} {:<22} {:>14.0} {:>14.0} {:>8.2}",
+        "start-up",
+        "launch→first msg ms",
+        ready(Sub::Komunikator),
+        ready(Sub::MosquittoSub),
+        ready(Sub::Komunikator) / ready(Sub::MosquittoSub)
+    );
+    println!("e2e: finished in {:.1} s", started.elapsed().as_secs_f64());
+    if !all_delivered {
+        eprintln!("e2e: some messages were not delivered");
+        return 1;
+    }
+    0
+}
