@@ -59,6 +59,9 @@ pub async fn run(settings: Settings) -> i32 {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut formatter = Formatter::new(json);
     let mut quit_clock = QuitClock::default();
+    // Reused for every event: no allocation per message.
+    let mut pending: Vec<Event> = Vec::new();
+    let mut fx: Vec<Effect> = Vec::new();
 
     loop {
         let event = tokio::select! {
@@ -75,11 +78,12 @@ pub async fn run(settings: Settings) -> i32 {
             _ = sighup.recv() => Event::Quit,
             _ = quit_clock.expired() => Event::QuitTimeout,
         };
-        let mut pending = vec![event];
+        pending.push(event);
         let mut handled = 0;
         while let Some(event) = pending.pop() {
             handled += 1;
-            for effect in state.update(event, chrono::Utc::now()) {
+            state.update_into(event, chrono::Utc::now(), &mut fx);
+            for effect in fx.drain(..) {
                 match perform(&handle, effect, &mut formatter, &mut out, &mut quit_clock) {
                     Step::Continue => {}
                     Step::Then(event) => pending.push(event),

@@ -124,6 +124,9 @@ async fn event_loop(
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     let mut quit_clock = QuitClock::default();
+    // Reused for every event: no allocation per message.
+    let mut queue: Vec<Event> = Vec::new();
+    let mut fx: Vec<Effect> = Vec::new();
 
     loop {
         let due = last_draw.map(|t| t + FRAME);
@@ -147,11 +150,12 @@ async fn event_loop(
             _ = sleep_until(redraw_at) => continue,
             else => return Outcome::Exit,
         };
-        let mut queue = vec![event];
+        queue.push(event);
         let mut handled = 0;
         while let Some(event) = queue.pop() {
             handled += 1;
-            for effect in state.update(event, chrono::Utc::now()) {
+            state.update_into(event, chrono::Utc::now(), &mut fx);
+            for effect in fx.drain(..) {
                 match effect {
                     Effect::Exit => return Outcome::Exit,
                     Effect::Fail(message) => return Outcome::Fail(message),

@@ -79,10 +79,26 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
 
 /// True when `text` names `user` as a whole word, ignoring case.
 pub fn mentions(text: &str, user: &str) -> bool {
+    // Most chat is short ASCII: fold case on the stack instead of allocating.
+    const SHORT: usize = 512;
+    if text.len() <= SHORT && user.len() <= 64 && text.is_ascii() && user.is_ascii() {
+        let (mut text_buf, mut user_buf) = ([0u8; SHORT], [0u8; 64]);
+        let text_lower = &mut text_buf[..text.len()];
+        text_lower.copy_from_slice(text.as_bytes());
+        text_lower.make_ascii_lowercase();
+        let user_lower = &mut user_buf[..user.len()];
+        user_lower.copy_from_slice(user.as_bytes());
+        user_lower.make_ascii_lowercase();
+        if let (Ok(text_lower), Ok(user_lower)) = (std::str::from_utf8(text_lower), std::str::from_utf8(user_lower)) {
+            return names_word(text_lower, user_lower);
+        }
+    }
+    names_word(&text.to_lowercase(), &user.to_lowercase())
+}
+
+fn names_word(text_lower: &str, user_lower: &str) -> bool {
     let is_name_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
-    let text_lower = text.to_lowercase();
-    let user_lower = user.to_lowercase();
-    text_lower.match_indices(&user_lower).any(|(at, found)| {
+    text_lower.match_indices(user_lower).any(|(at, found)| {
         let before = text_lower[..at].chars().next_back();
         let after = text_lower[at + found.len()..].chars().next();
         !before.is_some_and(is_name_char) && !after.is_some_and(|c| is_name_char(c) && c != '.')
@@ -156,5 +172,11 @@ mod tests {
         assert!(!mentions("malice", "alice"));
         assert!(!mentions("alice_bot says", "alice"));
         assert!(!mentions("nothing here", "alice"));
+        assert!(mentions("ŁUCJA, look", "łucja"));
+        assert!(!mentions("Łucjan", "łucja"));
+        assert!(mentions("hi Alice 日本", "alice"));
+        let long = format!("{} alice", "x".repeat(600));
+        assert!(mentions(&long, "ALICE"));
+        assert!(!mentions(&format!("{long}x"), "alice"));
     }
 }

@@ -237,21 +237,27 @@ impl State {
     }
 
     pub fn update(&mut self, event: Event, now: DateTime<Utc>) -> Vec<Effect> {
-        self.now = now;
         let mut fx = Vec::new();
+        self.update_into(event, now, &mut fx);
+        fx
+    }
+
+    /// [`State::update`] that appends the effects to `fx`, so a front end can
+    /// reuse one buffer instead of allocating a vector per event.
+    pub fn update_into(&mut self, event: Event, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        self.now = now;
         match event {
-            Event::Key(key) => keys::handle(self, key, &mut fx),
-            Event::Paste(text) => self.paste(&text, &mut fx),
+            Event::Key(key) => keys::handle(self, key, fx),
+            Event::Paste(text) => self.paste(&text, fx),
             Event::Scroll(lines) => keys::scroll(self, lines),
             Event::Resize { width, height } => self.size = (width, height),
-            Event::Line(line) => self.submit(line.trim_end_matches('\r'), &mut fx),
-            Event::Net(net) => self.on_net(net, &mut fx),
+            Event::Line(line) => self.submit(line.trim_end_matches('\r'), fx),
+            Event::Net(net) => self.on_net(net, fx),
             Event::Tick => {}
-            Event::Quit => self.quit(None, &mut fx),
+            Event::Quit => self.quit(None, fx),
             Event::QuitTimeout => fx.push(Effect::Exit),
             Event::HandoffFailed(tag) => self.outbox.requeue(tag),
         }
-        fx
     }
 
     fn paste(&mut self, text: &str, fx: &mut Vec<Effect>) {

@@ -1,8 +1,8 @@
 //! One room's scrollback: capped, deduplicated by message id, and scrollable.
 
-use std::collections::hash_map::DefaultHasher;
+use std::collections::hash_map::RandomState;
 use std::collections::{HashSet, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use chrono::{DateTime, Utc};
 
@@ -67,32 +67,55 @@ impl Entry {
     }
 }
 
+/// The set's keys are already keyed SipHash values: hashing them again
+/// would only cost time.
+#[derive(Debug, Default)]
+struct AlreadyHashed(u64);
+
+impl Hasher for AlreadyHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in all the same.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 /// Remembers recent message ids in a fixed amount of memory.
 #[derive(Debug, Default)]
 pub struct SeenIds {
-    set: HashSet<u64>,
+    set: HashSet<u64, BuildHasherDefault<AlreadyHashed>>,
     order: VecDeque<u64>,
     cap: usize,
+    /// Random per process, so nobody can pick ids that collide on purpose.
+    keys: RandomState,
 }
 
 impl SeenIds {
     pub fn new(cap: usize) -> Self {
         SeenIds {
-            set: HashSet::with_capacity(cap.min(4096)),
+            set: HashSet::with_capacity_and_hasher(cap.min(4096), BuildHasherDefault::default()),
             order: VecDeque::with_capacity(cap.min(4096)),
             cap: cap.max(1),
+            keys: RandomState::new(),
         }
     }
 
-    fn key(id: &str) -> u64 {
-        let mut h = DefaultHasher::new();
-        id.hash(&mut h);
-        h.finish()
+    fn key(&self, id: &str) -> u64 {
+        self.keys.hash_one(id)
     }
 
     /// True when `id` is new (and now remembered).
     pub fn insert(&mut self, id: &str) -> bool {
-        let key = Self::key(id);
+        let key = self.key(id);
         if !self.set.insert(key) {
             return false;
         }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Local, Offset, Utc};
 use crate::app::room::Message;
 use crate::app::{is_direct, Record};
 use crate::protocol::json::write_str;
-use crate::protocol::payload::format_ts;
+use crate::protocol::payload::{format_ts, write_ts};
 use crate::protocol::sanitize::{self, Newlines};
 use crate::protocol::{Form, Kind, Status};
 
@@ -168,7 +168,9 @@ fn message_json(out: &mut impl Write, room: &str, m: &Message) -> io::Result<()>
         Form::Binary { .. } => write_str(out, &m.shown_text())?,
         _ => write_str(out, &m.text)?,
     }
-    write!(out, ",\"ts\":\"{}\",\"id\":", format_ts(m.time))?;
+    out.write_all(b",\"ts\":\"")?;
+    write_ts(out, m.time)?;
+    out.write_all(b"\",\"id\":")?;
     match &m.id {
         Some(id) => write_str(out, id)?,
         None => out.write_all(b"null")?,

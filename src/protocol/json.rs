@@ -14,14 +14,24 @@ fn needs_escape(c: char) -> bool {
     )
 }
 
+/// Writes `s` as a JSON string. Runs of plain ASCII are found eight bytes at
+/// a time and copied whole; only the rare other characters are decoded.
 pub fn write_str(out: &mut impl Write, s: &str) -> io::Result<()> {
     out.write_all(b"\"")?;
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, c) in s.char_indices() {
+    let mut i = 0;
+    loop {
+        i += super::scan::json_special_or_non_ascii(&bytes[i..]);
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        let len = c.len_utf8();
         if !needs_escape(c) {
+            i += len;
             continue;
         }
-        out.write_all(&s.as_bytes()[start..i])?;
+        out.write_all(&bytes[start..i])?;
         match c {
             '"' => out.write_all(b"\\\"")?,
             '\\' => out.write_all(b"\\\\")?,
@@ -29,9 +39,10 @@ pub fn write_str(out: &mut impl Write, s: &str) -> io::Result<()> {
             '\t' => out.write_all(b"\\t")?,
             c => write!(out, "\\u{:04x}", c as u32)?,
         }
-        start = i + c.len_utf8();
+        i += len;
+        start = i;
     }
-    out.write_all(&s.as_bytes()[start..])?;
+    out.write_all(&bytes[start..])?;
     out.write_all(b"\"")
 }
 
@@ -51,6 +62,36 @@ mod tests {
         let json = encode(nasty);
         let back: String = serde_json::from_str(&json).unwrap();
         assert_eq!(back, nasty);
+    }
+
+    /// The plain char-by-char escaper the byte scanner must agree with.
+    fn reference(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                c if needs_escape(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn byte_scanner_matches_the_char_by_char_escaper() {
+        let all: String = (0u32..0x3000)
+            .chain(0xfe00..0x10000)
+            .chain(0x1f600..0x1f700)
+            .filter_map(char::from_u32)
+            .collect();
+        assert_eq!(encode(&all), reference(&all));
+        for s in ["", "a", "\"", "ż", "a\u{9b}b", "\u{feff}", "x\u{fffb}y\\"] {
+            assert_eq!(encode(s), reference(s), "{s:?}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod json;
 pub mod names;
 pub mod payload;
 pub mod sanitize;
+pub mod scan;
 pub mod topics;
 
 pub use names::{validate_room, validate_username, NameError};

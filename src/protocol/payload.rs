@@ -73,8 +73,46 @@ fn is_text(kind: &Kind) -> bool {
     *kind == Kind::Text
 }
 
+/// `2026-11-25T14:03:07.123Z`: RFC 3339 in UTC with milliseconds.
 pub fn format_ts(ts: DateTime<Utc>) -> String {
-    ts.to_rfc3339_opts(SecondsFormat::Millis, true)
+    match ts_bytes(ts) {
+        Some(bytes) => bytes.iter().map(|&b| char::from(b)).collect(),
+        None => ts.to_rfc3339_opts(SecondsFormat::Millis, true),
+    }
+}
+
+/// Writes [`format_ts`]'s text without building a `String`.
+pub fn write_ts(out: &mut impl std::io::Write, ts: DateTime<Utc>) -> std::io::Result<()> {
+    match ts_bytes(ts) {
+        Some(bytes) => out.write_all(&bytes),
+        None => out.write_all(ts.to_rfc3339_opts(SecondsFormat::Millis, true).as_bytes()),
+    }
+}
+
+/// The common case by hand (chrono's formatter is general and slow): years
+/// 0 to 9999 and no leap second; `None` leaves the rest to chrono.
+fn ts_bytes(ts: DateTime<Utc>) -> Option<[u8; 24]> {
+    use chrono::{Datelike, Timelike};
+    let year = ts.year();
+    let nanos = ts.nanosecond();
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        return None;
+    }
+    let digits = |out: &mut [u8], mut v: u32| {
+        for slot in out.iter_mut().rev() {
+            *slot = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    digits(&mut b[0..4], year as u32);
+    digits(&mut b[5..7], ts.month());
+    digits(&mut b[8..10], ts.day());
+    digits(&mut b[11..13], ts.hour());
+    digits(&mut b[14..16], ts.minute());
+    digits(&mut b[17..19], ts.second());
+    digits(&mut b[20..23], nanos / 1_000_000);
+    Some(b)
 }
 
 pub fn encode_chat(id: &str, user: &str, text: &str, ts: DateTime<Utc>, kind: Kind) -> Vec<u8> {
@@ -90,6 +128,7 @@ pub fn encode_chat(id: &str, user: &str, text: &str, ts: DateTime<Utc>, kind: Ki
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct StrictChat<'a> {
     v: u64,
     #[serde(borrow)]
@@ -105,7 +144,118 @@ struct StrictChat<'a> {
 }
 
 fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+    parse_ts_fast(s).or_else(|| DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc)))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, the form every client sends, read by
+/// hand; anything else (offsets, leap seconds, odd separators) is left to chrono.
+fn parse_ts_fast(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (&last, body) = b.split_last()?;
+    if last != b'Z' {
+        return None;
+    }
+    let number = |digits: &[u8]| {
+        digits
+            .iter()
+            .try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    let nanos = match &body[19..] {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => number(digits)? * 10u32.pow(9 - digits.len() as u32),
+        _ => return None,
+    };
+    let second = number(&b[17..19])?;
+    if second >= 60 {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(number(&b[0..4])? as i32, number(&b[5..7])?, number(&b[8..10])?)?;
+    let time = chrono::NaiveTime::from_hms_nano_opt(number(&b[11..13])?, number(&b[14..16])?, second, nanos)?;
+    Some(DateTime::from_naive_utc_and_offset(date.and_time(time), Utc))
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// A JSON string without escapes at `i`: its text and the index after it.
+fn plain_string(raw: &str, i: usize) -> Option<(&str, usize)> {
+    let b = raw.as_bytes();
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let start = i + 1;
+    let end = start + super::scan::json_special(&b[start..]);
+    (b.get(end) == Some(&b'"')).then(|| (&raw[start..end], end + 1))
+}
+
+/// The strict chat object read without serde, for the common shape: known
+/// keys once each, strings without escapes, `v` a plain integer. Anything
+/// else gives `None` and is left to serde, so the outcome never differs.
+fn fast_strict(raw: &str) -> Option<StrictChat<'_>> {
+    let b = raw.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    let (mut v, mut id, mut user, mut text, mut ts, mut kind) = (None, None, None, None, None, None);
+    loop {
+        let (key, next) = plain_string(raw, skip_ws(b, i))?;
+        i = skip_ws(b, next);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        if key == "v" {
+            let digits = b[i..].iter().take_while(|d| d.is_ascii_digit()).count();
+            if digits == 0 || digits > 19 || (digits > 1 && b[i] == b'0') {
+                return None;
+            }
+            let n = raw[i..i + digits].parse::<u64>().ok()?;
+            if v.replace(n).is_some() {
+                return None;
+            }
+            i += digits;
+        } else {
+            let slot = match key {
+                "id" => &mut id,
+                "user" => &mut user,
+                "text" => &mut text,
+                "ts" => &mut ts,
+                "kind" => &mut kind,
+                _ => return None,
+            };
+            let (value, next) = plain_string(raw, i)?;
+            if slot.replace(value).is_some() {
+                return None;
+            }
+            i = next;
+        }
+        i = skip_ws(b, i);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => break,
+            _ => return None,
+        }
+    }
+    if skip_ws(b, i + 1) != b.len() {
+        return None;
+    }
+    Some(StrictChat {
+        v: v?,
+        id: Cow::Borrowed(id?),
+        user: Cow::Borrowed(user?),
+        text: Cow::Borrowed(text?),
+        ts: Cow::Borrowed(ts?),
+        kind: kind.map(Cow::Borrowed),
+    })
 }
 
 /// Cuts `text` to the display limit at a character boundary.
@@ -132,7 +282,7 @@ pub fn decode_chat(bytes: &[u8]) -> ChatIn {
             cut: 0,
         };
     };
-    if let Ok(strict) = serde_json::from_str::<StrictChat>(raw) {
+    if let Some(strict) = fast_strict(raw).or_else(|| serde_json::from_str::<StrictChat>(raw).ok()) {
         let kind = strict.kind.as_deref().map(Kind::parse);
         let ts = parse_ts(&strict.ts);
         if strict.v == PROTOCOL_VERSION && kind != Some(None) && ts.is_some() {
@@ -368,6 +518,141 @@ mod tests {
         assert_eq!(back.kind, Kind::Text);
         let action = decode_chat(&encode_chat("2", "bob", "waves", at(), Kind::Action));
         assert_eq!(action.kind, Kind::Action);
+    }
+
+    #[test]
+    fn timestamps_format_like_chrono() {
+        let chrono_way = |ts: DateTime<Utc>| ts.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let mut ts = Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 58).unwrap();
+        for _ in 0..5_000 {
+            assert_eq!(format_ts(ts), chrono_way(ts));
+            let mut written = Vec::new();
+            write_ts(&mut written, ts).unwrap();
+            assert_eq!(written, chrono_way(ts).into_bytes());
+            ts += chrono::Duration::milliseconds(fastrand::i64(1..400_000_000_000));
+        }
+        for ts in [
+            DateTime::<Utc>::UNIX_EPOCH,
+            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap() + chrono::Duration::nanoseconds(999_999_999),
+            Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(-1, 1, 1, 0, 0, 0).unwrap(),
+            // A leap second: chrono's own text, whatever it is.
+            Utc.from_utc_datetime(
+                &chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+                    .unwrap()
+                    .and_hms_milli_opt(23, 59, 59, 1_500)
+                    .unwrap(),
+            ),
+            at(),
+        ] {
+            assert_eq!(format_ts(ts), chrono_way(ts), "{ts:?}");
+        }
+    }
+
+    /// Payloads near the fast path's edges: it must read them exactly as
+    /// serde does, or leave them to serde.
+    fn tricky_payloads() -> Vec<String> {
+        let mut out: Vec<String> = [
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z"}"#,
+            r#" { "ts" : "2026-11-25T14:03:07.1Z" , "text":"c","user":"b","id":"a","v":1 } "#,
+            r#"{"v":1,"id":"a","user":"b","text":"c\nd","ts":"2026-11-25T14:03:07Z"}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z","kind":"action"}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z","kind":null}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z","extra":1}"#,
+            r#"{"v":1,"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z"}"#,
+            r#"{"v":1,"id":"a","id":"z","user":"b","text":"c","ts":"x"}"#,
+            r#"{"v":01,"id":"a","user":"b","text":"c","ts":"x"}"#,
+            r#"{"v":1.0,"id":"a","user":"b","text":"c","ts":"x"}"#,
+            r#"{"v":1e0,"id":"a","user":"b","text":"c","ts":"x"}"#,
+            r#"{"v":-1,"id":"a","user":"b","text":"c","ts":"x"}"#,
+            r#"{"v":18446744073709551616,"id":"a","user":"b","text":"c","ts":"x"}"#,
+            r#"{"v":18446744073709551615,"id":"a","user":"b","text":"c","ts":"x"}"#,
+            r#"{"v":0,"id":"a","user":"b","text":"c","ts":"x"}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"x",}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"x"}x"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"x"}}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c"}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"tab	in","ts":"x"}"#,
+            r#"{"\u0076":1,"id":"a","user":"b","text":"c","ts":"x"}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"zażółć 日本 😀","ts":"x"}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"x""#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"#,
+            r#"{"v":"1","id":"a","user":"b","text":"c","ts":"x"}"#,
+            r#"{"v":1,"id":5,"user":"b","text":"c","ts":"x"}"#,
+            "{}",
+            "{",
+            "",
+            "[]",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let base = r#"{"v":1,"id":"a","user":"b","text":"c d","ts":"2026-11-25T14:03:07.123Z"}"#;
+        for cut in 0..base.len() {
+            out.push(base[..cut].to_string());
+            let mut bent = base.as_bytes().to_vec();
+            for junk in [b' ', b'"', b'\\', b'}', b',', b':', b'0', 0x01] {
+                bent[cut] = junk;
+                out.push(String::from_utf8_lossy(&bent).into_owned());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fast_path_reads_exactly_what_serde_reads() {
+        for raw in tricky_payloads() {
+            if let Some(fast) = fast_strict(&raw) {
+                let serde: Result<StrictChat, _> = serde_json::from_str(&raw);
+                assert_eq!(Some(&fast), serde.as_ref().ok(), "{raw}");
+            }
+        }
+        assert!(fast_strict(r#"{"v":1,"id":"a","user":"b","text":"c","ts":"x"}"#).is_some());
+    }
+
+    #[test]
+    fn fast_timestamps_agree_with_chrono() {
+        let chrono_way = |s: &str| DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc));
+        let mut cases: Vec<String> = [
+            "2026-11-25T14:03:07Z",
+            "2026-11-25T14:03:07.1Z",
+            "2026-11-25T14:03:07.123Z",
+            "2026-11-25T14:03:07.123456789Z",
+            "2026-11-25T14:03:07.1234567891Z",
+            "2026-11-25T14:03:07.Z",
+            "2026-11-25T14:03:60Z",
+            "2016-12-31T23:59:60.5Z",
+            "2026-02-29T14:03:07Z",
+            "2024-02-29T14:03:07Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-25T24:00:00Z",
+            "2026-11-25t14:03:07z",
+            "2026-11-25 14:03:07Z",
+            "2026-11-25T14:03:07+01:00",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999Z",
+            "+2026-11-25T14:03:07Z",
+            "2026-11-2514:03:07Z",
+            "２026-11-25T14:03:07Z",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut ts = Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap();
+        for _ in 0..2_000 {
+            cases.push(format_ts(ts));
+            cases.push(ts.to_rfc3339_opts(SecondsFormat::Secs, true));
+            cases.push(ts.to_rfc3339_opts(SecondsFormat::Nanos, true));
+            ts += chrono::Duration::nanoseconds(fastrand::i64(1..2_000_000_000_000_000));
+        }
+        for case in cases {
+            if let Some(fast) = parse_ts_fast(&case) {
+                assert_eq!(Some(fast), chrono_way(&case), "{case}");
+            }
+            assert_eq!(parse_ts(&case), chrono_way(&case), "{case}");
+        }
+        assert!(parse_ts_fast("2026-11-25T14:03:07.123Z").is_some());
     }
 
     #[test]
