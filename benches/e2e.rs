@@ -46,6 +46,10 @@ fn now_us() -> u64 {
 }
 
 struct Options {
+    /// Other komunikator binaries to measure in the same run (A/B of builds).
+    also: Vec<String>,
+    /// Only the tests whose label contains this (`flood`, `latency`, `QoS 1`).
+    only: Option<String>,
     msgs: usize,
     rounds: usize,
     latency_msgs: usize,
@@ -55,6 +59,8 @@ struct Options {
 
 fn options() -> Options {
     let mut o = Options {
+        also: Vec::new(),
+        only: None,
         msgs: 100_000,
         rounds: 5,
         latency_msgs: 2_000,
@@ -82,6 +88,14 @@ fn options() -> Options {
             }
             "--rounds" => {
                 o.rounds = value(i);
+                i += 1;
+            }
+            "--also" => {
+                o.also.push(args.get(i + 1).expect("--also needs a path").clone());
+                i += 1;
+            }
+            "--only" => {
+                o.only = Some(args.get(i + 1).expect("--only needs a word").clone());
                 i += 1;
             }
             "--latency-msgs" => {
@@ -304,17 +318,26 @@ impl Publisher {
 
 // ---------------------------------------------------------------- subscribers
 
+/// A subscriber under test: komunikator builds (0: this one, then `--also`), or mosquitto_sub.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Sub {
-    Komunikator,
+    Komunikator(usize),
     MosquittoSub,
 }
 
 impl Sub {
-    fn name(self) -> &'static str {
+    fn name(self, builds: &[String]) -> String {
         match self {
-            Sub::Komunikator => "komunikator",
-            Sub::MosquittoSub => "mosquitto_sub",
+            Sub::Komunikator(0) => "komunikator".into(),
+            Sub::Komunikator(i) => {
+                let path = Path::new(&builds[i]);
+                format!(
+                    "k:{}",
+                    path.file_name()
+                        .map_or(builds[i].clone(), |f| f.to_string_lossy().into())
+                )
+            }
+            Sub::MosquittoSub => "mosquitto_sub".into(),
         }
     }
 }
@@ -389,6 +412,18 @@ fn cpu_ns(pid: u32) -> u64 {
         .sum()
 }
 
+/// User and system CPU time (all threads), in clock ticks (`CLK_TCK`, 100 on Linux).
+fn user_sys_ticks(pid: u32) -> (u64, u64) {
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return (0, 0);
+    };
+    // Fields after the command name, which may hold spaces: state is field 3.
+    let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse().ok()).unwrap_or(0);
+    (field(14), field(15))
+}
+
 fn peak_rss_kib(pid: u32) -> u64 {
     fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -420,6 +455,8 @@ struct Outcome {
     missing: usize,
     throughput: f64,
     cpu_per_100k: f64,
+    user_per_100k: f64,
+    sys_per_100k: f64,
     rss_mib: f64,
     p50_us: f64,
     p99_us: f64,
@@ -428,7 +465,7 @@ struct Outcome {
 
 static RUN: AtomicU64 = AtomicU64::new(0);
 
-fn run_one(komunikator: &str, port: u16, sub: Sub, test: Test, opts: &Options) -> Outcome {
+fn run_one(builds: &[String], port: u16, sub: Sub, test: Test, opts: &Options) -> Outcome {
     let run = RUN.fetch_add(1, Ordering::Relaxed);
     let run_id = format!("r{run}-{}", std::process::id());
     let (qos, count, pace) = match test {
@@ -442,8 +479,8 @@ fn run_one(komunikator: &str, port: u16, sub: Sub, test: Test, opts: &Options) -
     let port_s = port.to_string();
     let qos_s = qos.to_string();
     let mut cmd = match sub {
-        Sub::Komunikator => {
-            let mut c = Command::new(komunikator);
+        Sub::Komunikator(i) => {
+            let mut c = Command::new(&builds[i]);
             c.args(["--no-tui", "--json", "-s", "127.0.0.1", "-p", &port_s, "-r", "general"]);
             c.args(["--qos", &qos_s, &format!("k{run}")]);
             c
@@ -460,7 +497,7 @@ fn run_one(komunikator: &str, port: u16, sub: Sub, test: Test, opts: &Options) -
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", sub.name()));
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", sub.name(builds)));
     let mut reaper = Reaper(vec![child]);
     let child = &mut reaper.0[0];
     let pid = child.id();
@@ -493,10 +530,11 @@ fn run_one(komunikator: &str, port: u16, sub: Sub, test: Test, opts: &Options) -
         assert!(
             Instant::now() < until,
             "{} did not subscribe within 10 s ({probe} probes)",
-            sub.name()
+            sub.name(builds)
         );
     };
     let cpu_before = cpu_ns(pid);
+    let ticks_before = user_sys_ticks(pid);
 
     let done = Arc::new(AtomicBool::new(false));
     let publishing = {
@@ -515,13 +553,18 @@ fn run_one(komunikator: &str, port: u16, sub: Sub, test: Test, opts: &Options) -
             break;
         }
         if Instant::now() > until {
-            eprintln!("  {} {}: timed out", sub.name(), test.label());
+            eprintln!("  {} {}: timed out", sub.name(builds), test.label());
             break;
         }
         thread::sleep(Duration::from_millis(2));
     }
     // Stragglers of a timed-out run must not be waited for forever.
     let cpu = cpu_ns(pid).saturating_sub(cpu_before);
+    let ticks = user_sys_ticks(pid);
+    let (user_ticks, sys_ticks) = (
+        ticks.0.saturating_sub(ticks_before.0),
+        ticks.1.saturating_sub(ticks_before.1),
+    );
     let rss = peak_rss_kib(pid);
     let publisher = publishing.join().expect("publisher");
     drop(publisher);
@@ -558,6 +601,8 @@ fn run_one(komunikator: &str, port: u16, sub: Sub, test: Test, opts: &Options) -
             f64::NAN
         },
         cpu_per_100k: cpu as f64 / 1e9 * 100_000.0 / count as f64,
+        user_per_100k: user_ticks as f64 / 100.0 * 100_000.0 / count as f64,
+        sys_per_100k: sys_ticks as f64 / 100.0 * 100_000.0 / count as f64,
         rss_mib: rss as f64 / 1024.0,
         p50_us: pct(0.50),
         p99_us: pct(0.99),
@@ -605,24 +650,34 @@ fn bench() -> i32 {
         "e2e: mosquitto on 127.0.0.1:{port}; {} msgs/flood, {} msgs at {}/s for latency, {} round(s); {cores} cores",
         opts.msgs, opts.latency_msgs, opts.latency_rate, opts.rounds
     );
-    println!("komunikator: {komunikator}");
+    let mut builds = vec![komunikator.to_owned()];
+    builds.extend(opts.also.iter().cloned());
+    for (i, build) in builds.iter().enumerate() {
+        println!("{}: {build}", Sub::Komunikator(i).name(&builds));
+    }
+    let mut subs: Vec<Sub> = (0..builds.len()).map(Sub::Komunikator).collect();
+    subs.push(Sub::MosquittoSub);
 
-    let tests = [Test::Flood(0), Test::Flood(1), Test::Latency(0), Test::Latency(1)];
+    let tests: Vec<Test> = [Test::Flood(0), Test::Flood(1), Test::Latency(0), Test::Latency(1)]
+        .into_iter()
+        .filter(|t| opts.only.as_ref().is_none_or(|w| t.label().contains(w.as_str())))
+        .collect();
     let mut results: BTreeMap<(Test, Sub), Vec<Outcome>> = BTreeMap::new();
     for round in 0..opts.rounds {
         for (t, &test) in tests.iter().enumerate() {
-            let order = if (round + t) % 2 == 0 {
-                [Sub::Komunikator, Sub::MosquittoSub]
-            } else {
-                [Sub::MosquittoSub, Sub::Komunikator]
-            };
+            // A B, then B A, …: each goes first as often as the other.
+            let mut order = subs.clone();
+            order.rotate_left((round + t) % subs.len());
+            if (round + t) % 2 == 1 {
+                order.reverse();
+            }
             for sub in order {
-                let o = run_one(komunikator, port, sub, test, &opts);
+                let o = run_one(&builds, port, sub, test, &opts);
                 println!(
-                    "round {} {:<14} {:<13} missing {:>6}  {:>9.0}/s  cpu {:>6.3} s/100k  rss {:>5.1} MiB  p50 {:>7.0} µs  p99 {:>7.0} µs  ready {:>5.0} ms",
+                    "round {} {:<14} {:<14} missing {:>6}  {:>9.0}/s  cpu {:>6.3} s/100k  rss {:>5.1} MiB  p50 {:>7.0} µs  p99 {:>7.0} µs  ready {:>5.0} ms",
                     round + 1,
                     test.label(),
-                    sub.name(),
+                    sub.name(&builds),
                     o.missing,
                     o.throughput,
                     o.cpu_per_100k,
@@ -641,43 +696,66 @@ fn bench() -> i32 {
         "medians of {} round(s); ratio = komunikator / mosquitto_sub",
         opts.rounds
     );
-    println!(
-        "{:<15} {:<22} {:>14} {:>14} {:>8}",
-        "test", "metric", "komunikator", "mosquitto_sub", "ratio"
-    );
+    let mut header = format!("{:<15} {:<22}", "test", "metric");
+    for &sub in &subs {
+        header.push_str(&format!(" {:>14}", sub.name(&builds)));
+    }
+    for &sub in &subs[..subs.len() - 1] {
+        header.push_str(&format!(
+            " {:>8}",
+            if sub == Sub::Komunikator(0) {
+                "ratio".into()
+            } else {
+                format!("ratio {}", sub.name(&builds).trim_start_matches("k:"))
+            }
+        ));
+    }
+    println!("{header}");
     let mut all_delivered = true;
-    for test in tests {
-        let get = |sub: Sub, f: &dyn Fn(&Outcome) -> f64| median(results[&(test, sub)].iter().map(f).collect());
-        let mut row = |metric: &str, f: &dyn Fn(&Outcome) -> f64, decimals: usize| {
-            let (k, m) = (get(Sub::Komunikator, f), get(Sub::MosquittoSub, f));
-            println!(
-                "{:<15} {:<22} {:>14.*} {:>14.*} {:>8.2}",
-                test.label(),
-                metric,
-                decimals,
-                k,
-                decimals,
-                m,
-                k / m
-            );
-        };
-        row("missing (max)", &|o| o.missing as f64, 0);
+    let row = |label: &str, metric: &str, value: &dyn Fn(Sub) -> f64, decimals: usize| {
+        let mut line = format!("{label:<15} {metric:<22}");
+        for &sub in &subs {
+            line.push_str(&format!(" {:>14.*}", decimals, value(sub)));
+        }
+        let reference = value(Sub::MosquittoSub);
+        for &sub in &subs[..subs.len() - 1] {
+            line.push_str(&format!(" {:>8.2}", value(sub) / reference));
+        }
+        println!("{line}");
+    };
+    let results = &results;
+    for &test in &tests {
+        let get = |f: fn(&Outcome) -> f64| move |sub: Sub| median(results[&(test, sub)].iter().map(f).collect());
+        let label = test.label();
+        row(
+            &label,
+            "missing (max)",
+            &|sub| {
+                results[&(test, sub)]
+                    .iter()
+                    .map(|o| o.missing as f64)
+                    .fold(0.0, f64::max)
+            },
+            0,
+        );
         match test {
             Test::Flood(_) => {
-                row("throughput msgs/s", &|o| o.throughput, 0);
-                row("CPU s per 100k", &|o| o.cpu_per_100k, 3);
-                row("peak RSS MiB", &|o| o.rss_mib, 1);
+                row(&label, "throughput msgs/s", &get(|o| o.throughput), 0);
+                row(&label, "CPU s per 100k", &get(|o| o.cpu_per_100k), 3);
+                row(&label, " of which user (ticks)", &get(|o| o.user_per_100k), 2);
+                row(&label, " of which sys (ticks)", &get(|o| o.sys_per_100k), 2);
+                row(&label, "peak RSS MiB", &get(|o| o.rss_mib), 1);
             }
             Test::Latency(_) => {
-                row("p50 latency µs", &|o| o.p50_us, 0);
-                row("p99 latency µs", &|o| o.p99_us, 0);
+                row(&label, "p50 latency µs", &get(|o| o.p50_us), 0);
+                row(&label, "p99 latency µs", &get(|o| o.p99_us), 0);
             }
         }
-        for sub in [Sub::Komunikator, Sub::MosquittoSub] {
+        for &sub in &subs {
             all_delivered &= results[&(test, sub)].iter().all(|o| o.missing == 0);
         }
     }
-    let ready = |sub| {
+    let ready = |sub: Sub| {
         median(
             results
                 .iter()
@@ -686,14 +764,7 @@ fn bench() -> i32 {
                 .collect(),
         )
     };
-    println!(
-        "{:<15} {:<22} {:>14.0} {:>14.0} {:>8.2}",
-        "start-up",
-        "launch→first msg ms",
-        ready(Sub::Komunikator),
-        ready(Sub::MosquittoSub),
-        ready(Sub::Komunikator) / ready(Sub::MosquittoSub)
-    );
+    row("start-up", "launch→first msg ms", &ready, 0);
     println!("e2e: finished in {:.1} s", started.elapsed().as_secs_f64());
     if !all_delivered {
         eprintln!("e2e: some messages were not delivered");

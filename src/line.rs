@@ -41,6 +41,11 @@ fn spawn_stdin_reader() -> mpsc::Receiver<Option<String>> {
 
 /// Runs line mode to the end; returns the process exit status.
 pub async fn run(settings: Settings) -> i32 {
+    let (handle, net_rx, session) = net::start(&settings);
+    net::alongside(session, front_end(settings, handle, net_rx)).await
+}
+
+async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receiver<crate::app::NetEvent>) -> i32 {
     let json = matches!(settings.mode, Mode::Line { json: true });
     if let Some(listen) = settings.hosting {
         eprintln!(
@@ -48,7 +53,6 @@ pub async fn run(settings: Settings) -> i32 {
             listen.port()
         );
     }
-    let (handle, mut net_rx) = net::spawn(&settings);
     let mut stdin_rx = spawn_stdin_reader();
     let mut stdin_open = true;
     let mut sigint = signal(SignalKind::interrupt()).expect("SIGINT handler");
@@ -80,9 +84,11 @@ pub async fn run(settings: Settings) -> i32 {
         };
         pending.push(event);
         let mut handled = 0;
+        // One clock reading per batch: a batch takes well under a millisecond.
+        let now = chrono::Utc::now();
         while let Some(event) = pending.pop() {
             handled += 1;
-            state.update_into(event, chrono::Utc::now(), &mut fx);
+            state.update_into(event, now, &mut fx);
             for effect in fx.drain(..) {
                 match perform(&handle, effect, &mut formatter, &mut out, &mut quit_clock) {
                     Step::Continue => {}

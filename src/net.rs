@@ -6,6 +6,7 @@
 //! request queue with `try_publish`, so nothing here can deadlock on it.
 
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -143,6 +144,14 @@ fn will(topics: &Topics, username: &str, session: &str) -> LastWill {
 
 /// Starts the session task; it connects at once and runs until DISCONNECT.
 pub fn spawn(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>) {
+    let (handle, rx, session) = start(settings);
+    tokio::spawn(session);
+    (handle, rx)
+}
+
+/// The session as a future for the front end to drive with [`alongside`]:
+/// it connects when first polled and runs until DISCONNECT.
+pub fn start(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>, impl Future<Output = ()>) {
     let mut options = MqttOptions::new(client_id(&settings.username), settings.server.clone(), settings.port);
     options
         .set_keep_alive(Duration::from_secs(settings.keep_alive.max(1).into()))
@@ -178,24 +187,49 @@ pub fn spawn(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>) {
         },
         address: settings.address(),
     };
-    match transport {
-        Ok(transport) => {
-            session.eventloop.mqtt_options.set_transport(transport);
-            tokio::spawn(session.run());
-        }
-        Err(reason) => {
-            log::error!("{reason}");
-            tokio::spawn(async move {
+    // Checked before start already: a failure is logged now and reported as
+    // the session's first (fatal) event.
+    let transport = transport.inspect_err(|reason| log::error!("{reason}"));
+    let run = async move {
+        match transport {
+            Ok(transport) => {
+                session.eventloop.mqtt_options.set_transport(transport);
+                session.run().await;
+            }
+            Err(reason) => {
                 let failed = NetEvent::ConnectFailed {
                     reason,
                     retry_in: Duration::ZERO,
                     fatal: true,
                 };
                 let _ = session.tx.send(failed).await;
-            });
+            }
         }
-    }
-    (Handle { client, tracking }, rx)
+    };
+    (Handle { client, tracking }, rx, run)
+}
+
+/// Runs the session and the front end in one task until the front end ends.
+/// Each time the task wakes, the session goes first and the front end at once
+/// after it, so an arrival is printed without a trip through the scheduler.
+/// The session is never cancelled half-way: it is polled until it finishes
+/// (or dropped with the front end at exit).
+///
+/// The session runs outside tokio's cooperative budget: sharing one task's
+/// budget, it could use it all up under a flood and starve the front end.
+/// It still stops by itself when the socket is drained or the event queue
+/// (`EVENT_QUEUE`) is full, and then the front end empties the queue.
+pub async fn alongside<T>(session: impl Future<Output = ()>, front: impl Future<Output = T>) -> T {
+    let mut session = std::pin::pin!(tokio::task::unconstrained(session));
+    let mut front = std::pin::pin!(front);
+    let mut session_done = false;
+    std::future::poll_fn(move |cx| {
+        if !session_done && session.as_mut().poll(cx).is_ready() {
+            session_done = true;
+        }
+        front.as_mut().poll(cx)
+    })
+    .await
 }
 
 struct Session {

@@ -63,7 +63,7 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
         tag: None,
     };
     if line_mode {
-        let room = room.name.clone();
+        let room = room.shared_name();
         fx.push(Effect::Print(Record::Message { room, message }));
         return;
     }

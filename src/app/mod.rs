@@ -122,7 +122,7 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
     Message {
-        room: String,
+        room: std::sync::Arc<str>,
         message: Message,
     },
     Presence {
@@ -622,7 +622,7 @@ impl State {
         // direct messages have no echo, so they are shown as sent.
         if self.line_mode() {
             if direct {
-                let room = self.rooms[index].name.clone();
+                let room = self.rooms[index].shared_name();
                 fx.push(Effect::Print(Record::Message { room, message }));
             }
         } else {

@@ -3,6 +3,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -132,6 +133,9 @@ impl SeenIds {
 #[derive(Debug)]
 pub struct Room {
     pub name: String,
+    /// The name again, shared: line mode labels every printed message with
+    /// it, and cloning an `Arc` costs no allocation.
+    shared_name: Arc<str>,
     pub entries: VecDeque<Entry>,
     pub cap: usize,
     pub seen: SeenIds,
@@ -150,6 +154,7 @@ impl Room {
     pub fn new(name: &str, cap: usize) -> Self {
         Room {
             name: name.to_owned(),
+            shared_name: Arc::from(name),
             entries: VecDeque::new(),
             cap,
             seen: SeenIds::new(SEEN_IDS_PER_ROOM),
@@ -158,6 +163,11 @@ impl Room {
             scroll_back: 0,
             new_below: 0,
         }
+    }
+
+    /// The room's name as an `Arc` (for [`crate::app::Record`]).
+    pub fn shared_name(&self) -> Arc<str> {
+        self.shared_name.clone()
     }
 
     pub fn push(&mut self, entry: Entry) {

@@ -93,6 +93,8 @@ pub fn write_ts(out: &mut impl std::io::Write, ts: DateTime<Utc>) -> std::io::Re
 /// 0 to 9999 and no leap second; `None` leaves the rest to chrono.
 fn ts_bytes(ts: DateTime<Utc>) -> Option<[u8; 24]> {
     use chrono::{Datelike, Timelike};
+    // On the naive value: each accessor of a `DateTime` converts it afresh.
+    let ts = ts.naive_utc();
     let year = ts.year();
     let nanos = ts.nanosecond();
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
