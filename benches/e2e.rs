@@ -719,7 +719,12 @@ fn bench() -> i32 {
         }
         let reference = value(Sub::MosquittoSub);
         for &sub in &subs[..subs.len() - 1] {
-            line.push_str(&format!(" {:>8.2}", value(sub) / reference));
+            let ratio = value(sub) / reference;
+            if ratio.is_finite() {
+                line.push_str(&format!(" {ratio:>8.2}"));
+            } else {
+                line.push_str(&format!(" {:>8}", "-"));
+            }
         }
         println!("{line}");
     };
