@@ -1,5 +1,6 @@
 //! One room's scrollback: capped, deduplicated by message id, and scrollable.
 
+use std::borrow::Cow;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
@@ -41,15 +42,16 @@ pub struct Message {
 
 impl Message {
     /// The text as shown: a placeholder for binary, a marker for what was cut.
-    pub fn shown_text(&self) -> String {
-        let mut text = match self.form {
-            Form::Binary { len } => format!("<binary, {}>", human_size(len)),
-            _ => self.text.clone(),
+    /// Borrowed in the common case: drawn every frame, it should not copy.
+    pub fn shown_text(&self) -> Cow<'_, str> {
+        let text: Cow<'_, str> = match self.form {
+            Form::Binary { len } => format!("<binary, {}>", human_size(len)).into(),
+            _ => self.text.as_str().into(),
         };
-        if self.cut > 0 {
-            text.push_str(&format!(" … {} more", human_size(self.cut)));
+        if self.cut == 0 {
+            return text;
         }
-        text
+        format!("{text} … {} more", human_size(self.cut)).into()
     }
 }
 
