@@ -2,13 +2,14 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::Parser;
 
 use crate::config::{
-    parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room, parse_scrollback, parse_server, parse_username,
-    Endpoint, Layer, Request, PLAIN_PORT, VARIABLES,
+    parse_drain_timeout, parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room, parse_scrollback,
+    parse_server, parse_username, Endpoint, Layer, Request, PLAIN_PORT, VARIABLES,
 };
 use crate::settings::{local_address, Mode};
 
@@ -52,6 +53,10 @@ pub struct Cli {
     /// Seconds between keep-alive pings; a dead link is noticed within about twice this [default: 30]
     #[arg(long, value_name = "SECONDS", value_parser = parse_keep_alive)]
     pub keep_alive: Option<u16>,
+
+    /// When quitting, how long to wait for unsent messages while the broker cannot be reached (the clock restarts whenever one is acknowledged); 0 = do not wait [default: 10]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_drain_timeout)]
+    pub drain_timeout: Option<Duration>,
 
     /// Line mode: read lines from stdin, print one line per event (no full-screen UI)
     #[arg(long)]
@@ -196,6 +201,7 @@ impl Cli {
             rooms: (!self.rooms.is_empty()).then_some(self.rooms),
             qos: self.qos,
             keep_alive: self.keep_alive,
+            drain_timeout: self.drain_timeout,
             topic_prefix: self.topic_prefix,
             bell: self.bell.then_some(true),
             scrollback: self.scrollback,

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use ratatui::style::Color;
 
@@ -16,6 +17,10 @@ pub struct Settings {
     pub rooms: Vec<String>,
     pub qos: u8,
     pub keep_alive: u16,
+    /// When quitting, how long to wait for unsent messages while the broker
+    /// cannot be reached; the clock restarts whenever one is acknowledged.
+    /// Zero: do not wait.
+    pub drain_timeout: Duration,
     pub topic_prefix: String,
     pub bell: bool,
     /// Messages kept per room.
@@ -120,6 +125,7 @@ impl Settings {
             rooms: rooms.iter().map(|r| r.to_string()).collect(),
             qos: 1,
             keep_alive: 30,
+            drain_timeout: Duration::from_secs(10),
             topic_prefix: String::new(),
             bell: false,
             scrollback: 10_000,

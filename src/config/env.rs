@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::values::{parse_bool, parse_port, parse_prefix, parse_server, parse_username};
+use super::values::{parse_bool, parse_drain_timeout, parse_port, parse_prefix, parse_server, parse_username};
 use super::Layer;
 use crate::settings::Secret;
 
@@ -20,6 +20,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("KOMUNIKATOR_PASSWORD", "broker login password"),
     ("KOMUNIKATOR_PASSWORD_FILE", "file whose first line is the password"),
     ("KOMUNIKATOR_TOPIC_PREFIX", "prefix for every topic"),
+    (
+        "KOMUNIKATOR_DRAIN_TIMEOUT",
+        "seconds quitting waits for unsent messages",
+    ),
     ("KOMUNIKATOR_LOG_FILE", "where the log goes"),
     ("KOMUNIKATOR_CONFIG", "config file to read instead of the default"),
 ];
@@ -50,6 +54,11 @@ pub fn layer(get: impl Fn(&str) -> Option<String>) -> Result<Layer, String> {
             "KOMUNIKATOR_TOPIC_PREFIX",
             get("KOMUNIKATOR_TOPIC_PREFIX"),
             parse_prefix,
+        )?,
+        drain_timeout: checked(
+            "KOMUNIKATOR_DRAIN_TIMEOUT",
+            get("KOMUNIKATOR_DRAIN_TIMEOUT"),
+            parse_drain_timeout,
         )?,
         log_file: get("KOMUNIKATOR_LOG_FILE").map(PathBuf::from),
         ..Layer::default()

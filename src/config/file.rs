@@ -3,14 +3,15 @@
 //! misspelt key silently ignored would leave a setting at its default.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use ratatui::style::Color;
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 
 use super::values::{
-    parse_color, parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room, parse_scrollback, parse_server,
-    parse_username, Endpoint,
+    parse_color, parse_drain_timeout, parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room,
+    parse_scrollback, parse_server, parse_username, Endpoint,
 };
 use super::Layer;
 use crate::settings::Colors;
@@ -36,6 +37,8 @@ struct FileConfig {
     qos: Option<u8>,
     #[serde(default, deserialize_with = "keep_alive")]
     keep_alive: Option<u16>,
+    #[serde(default, deserialize_with = "drain_timeout")]
+    drain_timeout: Option<Duration>,
     #[serde(default, deserialize_with = "topic_prefix")]
     topic_prefix: Option<String>,
     bell: Option<bool>,
@@ -77,6 +80,7 @@ checked!(port: i64 => u16, |n| parse_port(&n.to_string()));
 checked!(rooms: Vec<String> => Vec<String>, |rooms| rooms.iter().map(|r| parse_room(r)).collect());
 checked!(qos: i64 => u8, |n| parse_qos(&n.to_string()));
 checked!(keep_alive: i64 => u16, |n| parse_keep_alive(&n.to_string()));
+checked!(drain_timeout: i64 => Duration, |n| parse_drain_timeout(&n.to_string()));
 checked!(topic_prefix: String => String, |s| parse_prefix(&s));
 checked!(scrollback: i64 => usize, |n| parse_scrollback(&n.to_string()));
 checked!(color: String => Color, |s| parse_color(&s));
@@ -98,6 +102,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Layer, String> {
         rooms: file.rooms,
         qos: file.qos,
         keep_alive: file.keep_alive,
+        drain_timeout: file.drain_timeout,
         topic_prefix: file.topic_prefix,
         bell: file.bell,
         scrollback: file.scrollback,

@@ -15,6 +15,7 @@ mod values;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use ratatui::style::Color;
 
@@ -40,6 +41,7 @@ pub struct Layer {
     pub rooms: Option<Vec<String>>,
     pub qos: Option<u8>,
     pub keep_alive: Option<u16>,
+    pub drain_timeout: Option<Duration>,
     pub topic_prefix: Option<String>,
     pub bell: Option<bool>,
     pub scrollback: Option<usize>,
@@ -173,6 +175,8 @@ impl Picker<'_> {
 
 pub const DEFAULT_SERVER: &str = "localhost";
 pub const DEFAULT_ROOM: &str = "general";
+/// How long quitting waits for unsent messages while the broker cannot be reached.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Merges the layers key by key and applies the defaults.
 pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, String> {
@@ -258,6 +262,7 @@ pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, String> {
         rooms,
         qos: p.or_default("qos", |l| &l.qos, 1),
         keep_alive: p.or_default("keep-alive", |l| &l.keep_alive, 30),
+        drain_timeout: p.or_default("drain-timeout", |l| &l.drain_timeout, DEFAULT_DRAIN_TIMEOUT),
         topic_prefix: p.or_default("topic-prefix", |l| &l.topic_prefix, String::new()),
         bell: p.or_default("bell", |l| &l.bell, false),
         scrollback: p.or_default("scrollback", |l| &l.scrollback, 10_000),
@@ -314,6 +319,7 @@ pub fn render(resolved: &Resolved, config_file: &str) -> String {
     out += &entry("rooms", Some(format!("[{}]", rooms.join(", "))));
     out += &entry("qos", Some(s.qos.to_string()));
     out += &entry("keep-alive", Some(s.keep_alive.to_string()));
+    out += &entry("drain-timeout", Some(s.drain_timeout.as_secs().to_string()));
     out += &entry("topic-prefix", text(&s.topic_prefix));
     out += &entry("bell", Some(s.bell.to_string()));
     out += &entry("scrollback", Some(s.scrollback.to_string()));

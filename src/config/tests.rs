@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use ratatui::style::Color;
 
@@ -59,6 +60,8 @@ fn defaults_when_nothing_is_given() {
     let s = &r.settings;
     assert_eq!((s.server.as_str(), s.port, s.tls.is_some()), ("localhost", 1883, false));
     assert_eq!((s.qos, s.keep_alive, s.scrollback, s.bell), (1, 30, 10_000, false));
+    assert_eq!(s.drain_timeout, Duration::from_secs(10));
+    assert_eq!(r.origin("drain-timeout"), Some(Origin::Default));
     assert_eq!(s.rooms, ["general"]);
     assert_eq!(s.login, None);
     assert_eq!(s.log_file, Some(PathBuf::from("/state/komunikator.log")));
@@ -107,6 +110,63 @@ fn flags_beat_environment_beats_file_beats_defaults() {
     );
     assert_eq!((r.settings.username.as_str(), r.settings.port), ("carol", 1001));
     assert!(r.require_username().is_ok());
+}
+
+#[test]
+fn drain_timeout_flag_beats_environment_beats_file_beats_default() {
+    let config = || file("drain-timeout = 30");
+    let environment = || env(&[("KOMUNIKATOR_DRAIN_TIMEOUT", "20")]);
+    let command_line = || cli(&["--drain-timeout", "0", "alice"]);
+
+    let r = resolve(command_line(), environment(), config());
+    assert_eq!(r.settings.drain_timeout, Duration::ZERO, "0 = do not wait");
+    assert_eq!(r.origin("drain-timeout"), Some(Origin::CommandLine));
+
+    let r = resolve(cli(&["alice"]), environment(), config());
+    assert_eq!(r.settings.drain_timeout, Duration::from_secs(20));
+    assert_eq!(r.origin("drain-timeout"), Some(Origin::Environment));
+
+    let r = resolve(cli(&["alice"]), Layer::default(), config());
+    assert_eq!(r.settings.drain_timeout, Duration::from_secs(30));
+    assert_eq!(r.origin("drain-timeout"), Some(Origin::ConfigFile));
+
+    let r = resolve(cli(&["alice"]), Layer::default(), Layer::default());
+    assert_eq!(r.settings.drain_timeout, Duration::from_secs(10));
+    assert_eq!(r.origin("drain-timeout"), Some(Origin::Default));
+
+    // The largest value allowed.
+    let r = resolve(
+        cli(&["--drain-timeout", "3600", "alice"]),
+        Layer::default(),
+        Layer::default(),
+    );
+    assert_eq!(r.settings.drain_timeout, Duration::from_secs(3600));
+}
+
+#[test]
+fn bad_drain_timeouts_name_the_rule() {
+    use clap::Parser;
+    for bad in ["3601", "-1", "ten", "1.5", ""] {
+        assert_eq!(
+            parse_drain_timeout(bad).unwrap_err(),
+            "drain timeout must be 0 to 3600 seconds",
+            "{bad:?}"
+        );
+        let err =
+            crate::cli::Cli::try_parse_from(["komunikator", &format!("--drain-timeout={bad}"), "alice"]).unwrap_err();
+        let err = crate::cli::one_line(&err.to_string());
+        assert!(
+            err.contains("drain timeout must be 0 to 3600 seconds"),
+            "{bad:?}: {err}"
+        );
+        assert!(err.contains("--drain-timeout"), "{bad:?}: {err}");
+    }
+    let vars: HashMap<&str, &str> = [("KOMUNIKATOR_DRAIN_TIMEOUT", "3601")].into();
+    let err = env_layer(|name| vars.get(name).map(|v| v.to_string())).unwrap_err();
+    assert_eq!(
+        err,
+        "KOMUNIKATOR_DRAIN_TIMEOUT: drain timeout must be 0 to 3600 seconds"
+    );
 }
 
 #[test]
@@ -249,6 +309,8 @@ fn print_config_shows_where_values_come_from_and_never_the_password() {
         "user = \"alice\"  # environment",
         "# password: given (redacted), from the environment",
         "rooms = [\"rust\"]  # config file",
+        "keep-alive = 30  # default",
+        "drain-timeout = 10  # default",
         "log-file = \"/state/komunikator.log\"  # default",
         "[colors]\nown = \"light-cyan\"  # config file\nmention = \"#ff8000\"  # config file\n",
     ] {
@@ -293,6 +355,18 @@ fn file_errors_name_file_line_and_key() {
         ),
         ("port = \"x\"", "line 1, key 'port': invalid type: string \"x\""),
         ("qos = 3", "line 1, key 'qos': QoS must be 0, 1 or 2"),
+        (
+            "qos = 1\ndrain-timeout = 3601",
+            "line 2, key 'drain-timeout': drain timeout must be 0 to 3600 seconds",
+        ),
+        (
+            "drain-timeout = -1",
+            "line 1, key 'drain-timeout': drain timeout must be 0 to 3600 seconds",
+        ),
+        (
+            "drain-timeout = \"10\"",
+            "line 1, key 'drain-timeout': invalid type: string \"10\"",
+        ),
         ("username = \"a b\"", "line 1, key 'username'"),
         ("rooms = [\n  \"ok\",\n  \"no/slash\",\n]", "key 'rooms'"),
         ("server = \"http://h\"", "line 1, key 'server': unknown scheme"),
@@ -338,6 +412,7 @@ fn every_documented_variable_is_read() {
         let value = match *name {
             "KOMUNIKATOR_PORT" => "1884",
             "KOMUNIKATOR_TLS" => "true",
+            "KOMUNIKATOR_DRAIN_TIMEOUT" => "5",
             _ => "x",
         };
         assert_ne!(env(&[(name, value)]), Layer::default(), "{name} has no effect");

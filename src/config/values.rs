@@ -3,6 +3,7 @@
 
 use std::net::Ipv6Addr;
 use std::str::FromStr;
+use std::time::Duration;
 
 use ratatui::style::Color;
 
@@ -41,6 +42,13 @@ pub fn parse_keep_alive(s: &str) -> Result<u16, String> {
     match s.trim().parse::<u32>() {
         Ok(k @ 1..=65535) => Ok(k as u16),
         _ => Err("keep-alive must be 1 to 65535 seconds".into()),
+    }
+}
+
+pub fn parse_drain_timeout(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<u32>() {
+        Ok(t @ 0..=3600) => Ok(Duration::from_secs(t.into())),
+        _ => Err("drain timeout must be 0 to 3600 seconds".into()),
     }
 }
 
