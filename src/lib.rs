@@ -5,7 +5,8 @@
 //! - [`ui`]: drawing the state, pure.
 //! - [`config`]: where settings come from (flags, environment, config file), pure but for `load`.
 //! - edges: [`net`] (the MQTT session, over [`tls`] when asked), [`line`] and
-//!   [`tui`] (front ends), [`logging`] (to a file), and `serve` (`--serve`:
+//!   [`tui`] (front ends), [`output`] (stdout, stderr and the screen written
+//!   on threads of their own), [`logging`] (to a file), and `serve` (`--serve`:
 //!   a broker inside the process, feature `serve`).
 
 pub mod app;
@@ -15,6 +16,7 @@ pub mod edge;
 pub mod line;
 pub mod logging;
 pub mod net;
+pub mod output;
 pub mod protocol;
 #[cfg(feature = "serve")]
 pub mod serve;

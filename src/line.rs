@@ -1,43 +1,32 @@
 //! Line mode (`--no-tui`): lines from stdin in, one line per event out.
+//!
+//! Reading stdin applies back-pressure: while the outbox is full no line is
+//! read, so a pipe of any length is sent whole, at the broker's pace. stdout
+//! and stderr are written on threads of their own ([`Output`]): a reader that
+//! stops reading never stops the session.
 
 mod format;
+mod input;
 
-use std::io::{BufRead, Write};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
-use crate::app::{Effect, Event, State};
-use crate::edge::QuitClock;
+use crate::app::{Effect, Event, NetEvent, State, EXIT_OK, EXIT_UNSENT};
+use crate::edge::{instant_of, sleep_until};
 use crate::net::{self, Handle};
+use crate::output::Output;
 use crate::settings::{Mode, Settings};
-pub use format::{Clock, Formatter};
+pub use format::{gap_line, Clock, Formatter, GAP_REASON};
+use input::Input;
 
-/// Events handled before output is flushed, so a flood is written in large blocks.
+/// Events handled before output is handed to the writer, so a flood is
+/// written in large blocks.
 const BATCH: usize = 1024;
-
-fn spawn_stdin_reader() -> mpsc::Receiver<Option<String>> {
-    let (tx, rx) = mpsc::channel(64);
-    std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut lock = stdin.lock();
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match lock.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buf);
-                    let line = line.strip_suffix('\n').unwrap_or(&line).to_owned();
-                    if tx.blocking_send(Some(line)).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-        let _ = tx.blocking_send(None);
-    });
-    rx
-}
+/// Output held for a reader that does not keep up, per stream; past it the
+/// oldest lines are dropped and a marker says how many.
+pub const OUTPUT_BOUND: usize = 4 * 1024 * 1024;
+/// Lines read ahead of the client at most (they wait in memory, not in the outbox).
+const READ_AHEAD: usize = 64;
 
 /// Runs line mode to the end; returns the process exit status.
 pub async fn run(settings: Settings) -> i32 {
@@ -45,44 +34,59 @@ pub async fn run(settings: Settings) -> i32 {
     net::alongside(session, front_end(settings, handle, net_rx)).await
 }
 
-async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receiver<crate::app::NetEvent>) -> i32 {
-    let json = matches!(settings.mode, Mode::Line { json: true });
-    if let Some(listen) = settings.hosting {
-        eprintln!(
-            "komunikator: hosting a broker on {listen}; others join with: komunikator -s <this machine> -p {} NAME",
-            listen.port()
-        );
+/// stdout and stderr, each on its own writer thread.
+struct Streams {
+    stdout: Output,
+    stderr: Output,
+}
+
+impl Streams {
+    fn start(json: bool) -> Streams {
+        let stdout_gap = Box::new(move |n| gap_line(json, n, chrono::Utc::now()));
+        let stderr_gap = Box::new(|n| format!("komunikator: {n} notices not shown: {GAP_REASON}\n").into_bytes());
+        Streams {
+            stdout: Output::spawn("stdout", std::io::stdout(), Some(OUTPUT_BOUND), Some(stdout_gap), || {}),
+            stderr: Output::spawn("stderr", std::io::stderr(), Some(OUTPUT_BOUND), Some(stderr_gap), || {}),
+        }
     }
-    let mut stdin_rx = spawn_stdin_reader();
+
+    fn report(&self, text: &str) {
+        self.stderr.push(format!("komunikator: {text}\n").as_bytes());
+    }
+
+    /// Writes everything still queued (waiting for slow readers), then stops.
+    fn finish(self) {
+        self.stdout.finish();
+        self.stderr.finish();
+    }
+}
+
+async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receiver<NetEvent>) -> i32 {
+    let json = matches!(settings.mode, Mode::Line { json: true });
+    let streams = Streams::start(json);
+    if let Some(listen) = settings.hosting {
+        streams.report(&format!(
+            "hosting a broker on {listen}; others join with: komunikator -s <this machine> -p {} NAME",
+            listen.port()
+        ));
+    }
+    let input = Input::spawn(std::io::BufReader::with_capacity(64 * 1024, std::io::stdin()));
     let mut stdin_open = true;
-    let mut sigint = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    let mut sigterm = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut sighup = signal(SignalKind::hangup()).expect("SIGHUP handler");
+    let mut signals = Signals::new();
     let mut state = State::new(settings, chrono::Utc::now());
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut formatter = Formatter::new(json);
-    let mut quit_clock = QuitClock::default();
-    // Reused for every event: no allocation per message.
+    // Reused for every batch: no allocation per message.
+    let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
     let mut pending: Vec<Event> = Vec::new();
     let mut fx: Vec<Effect> = Vec::new();
+    let mut reader_gone = false;
 
-    loop {
-        let event = tokio::select! {
-            Some(net) = net_rx.recv() => Event::Net(net),
-            line = stdin_rx.recv(), if stdin_open => match line.flatten() {
-                Some(line) => Event::Line(line),
-                None => {
-                    stdin_open = false;
-                    Event::Quit
-                }
-            },
-            _ = sigint.recv() => Event::Quit,
-            _ = sigterm.recv() => Event::Quit,
-            _ = sighup.recv() => Event::Quit,
-            _ = quit_clock.expired() => Event::QuitTimeout,
-        };
-        pending.push(event);
+    let code = 'run: loop {
+        if pending.is_empty() {
+            input.want(state.lines_wanted().min(READ_AHEAD));
+            let event = next_event(&mut net_rx, &input, &mut stdin_open, &state, &mut signals).await;
+            pending.push(event);
+        }
         let mut handled = 0;
         // One clock reading per batch: a batch takes well under a millisecond.
         let now = chrono::Utc::now();
@@ -90,13 +94,10 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
             handled += 1;
             state.update_into(event, now, &mut fx);
             for effect in fx.drain(..) {
-                match perform(&handle, effect, &mut formatter, &mut out, &mut quit_clock) {
+                match perform(&handle, effect, &mut formatter, &mut out, &streams) {
                     Step::Continue => {}
                     Step::Then(event) => pending.push(event),
-                    Step::Exit(code) => {
-                        let _ = out.flush();
-                        return code;
-                    }
+                    Step::Exit(code) => break 'run code,
                 }
             }
             if pending.is_empty() && handled < BATCH {
@@ -105,11 +106,75 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
                 }
             }
         }
-        quit_clock.arm_if_quitting(&state);
-        if out.flush().is_err() {
+        streams.stdout.push(&out);
+        out.clear();
+        if !reader_gone && streams.stdout.broken() {
             // stdout is gone (a closed pipe): nobody is listening, leave cleanly.
-            state.update(Event::Quit, chrono::Utc::now());
+            reader_gone = true;
+            pending.push(Event::Quit);
         }
+    };
+    streams.stdout.push(&out);
+    // Lines read but never taken (the client was leaving): named, never dropped silently.
+    let unread = input.stop();
+    let code = if unread.is_empty() {
+        code
+    } else {
+        streams.report(&format!("{} line(s) read from input but not sent:", unread.len()));
+        for line in &unread {
+            streams.report(&format!("not sent: {}", crate::protocol::sanitize::name(line)));
+        }
+        if code == EXIT_OK {
+            EXIT_UNSENT
+        } else {
+            code
+        }
+    };
+    streams.finish();
+    code
+}
+
+/// The signals that end line mode.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        Signals {
+            interrupt: signal(SignalKind::interrupt()).expect("SIGINT handler"),
+            terminate: signal(SignalKind::terminate()).expect("SIGTERM handler"),
+            hangup: signal(SignalKind::hangup()).expect("SIGHUP handler"),
+        }
+    }
+}
+
+/// Waits for the next thing to happen. stdin is read only while the state
+/// takes input: that is the back-pressure on a pipe.
+async fn next_event(
+    net_rx: &mut mpsc::Receiver<NetEvent>,
+    input: &Input,
+    stdin_open: &mut bool,
+    state: &State,
+    signals: &mut Signals,
+) -> Event {
+    let quit_at = instant_of(state.quit_deadline());
+    let reading = *stdin_open && state.takes_input();
+    tokio::select! {
+        Some(net) = net_rx.recv() => Event::Net(net),
+        line = input.next(), if reading => match line {
+            Some(line) => Event::Line(line),
+            None => {
+                *stdin_open = false;
+                Event::Quit
+            }
+        },
+        _ = signals.interrupt.recv() => Event::Interrupt,
+        _ = signals.terminate.recv() => Event::Quit,
+        _ = signals.hangup.recv() => Event::Quit,
+        _ = sleep_until(quit_at) => Event::QuitTimeout,
     }
 }
 
@@ -119,38 +184,31 @@ enum Step {
     Exit(i32),
 }
 
-fn perform(
-    handle: &Handle,
-    effect: Effect,
-    formatter: &mut Formatter,
-    out: &mut impl Write,
-    quit_clock: &mut QuitClock,
-) -> Step {
+fn perform(handle: &Handle, effect: Effect, formatter: &mut Formatter, out: &mut Vec<u8>, streams: &Streams) -> Step {
     match effect {
         Effect::Print(record) => {
             let _ = formatter.write(out, &record);
         }
-        Effect::Report(text) => {
-            let _ = out.flush();
-            eprintln!("komunikator: {text}");
-        }
+        Effect::Report(text) | Effect::Farewell(text) => streams.report(&text),
         Effect::Fail(text) => {
-            let _ = out.flush();
-            eprintln!("komunikator: {text}");
-            return Step::Exit(1);
+            streams.report(&text);
+            return Step::Exit(crate::app::EXIT_FAILED);
         }
-        Effect::Exit => return Step::Exit(0),
+        Effect::Exit(code) => return Step::Exit(code),
         Effect::Disconnect => {
             if handle.disconnect().is_err() {
-                return Step::Exit(0);
+                // The session is gone already: nothing left to close.
+                return Step::Then(Event::Net(NetEvent::Closed));
             }
-            quit_clock.disconnect_sent();
         }
-        network => {
-            if let Some(event) = handle.perform(network) {
+        Effect::Hurry => handle.hurry(),
+        Effect::Publish(_) | Effect::Subscribe(_) | Effect::Unsubscribe(_) => {
+            if let Some(event) = handle.perform(effect) {
                 return Step::Then(event);
             }
         }
+        // Screen effects: line mode has no screen.
+        Effect::Bell | Effect::Ticking(_) | Effect::Repaint => {}
     }
     Step::Continue
 }

@@ -3,7 +3,7 @@ use komunikator::{cli, line, logging, settings::Mode, tui};
 
 fn main() {
     // Settings errors exit 2 like usage errors: nothing was tried yet.
-    let settings = match cli::parse_or_exit().into_request().and_then(config::load) {
+    let mut settings = match cli::parse_or_exit().into_request().and_then(config::load) {
         Ok(Outcome::Run(settings)) => *settings,
         Ok(Outcome::Print(text)) => {
             print!("{text}");
@@ -14,6 +14,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if settings.mode == Mode::Tui {
+        if let Some(why) = no_terminal() {
+            // A script or a dumb terminal asked for the UI: line mode is what it can use.
+            eprintln!("komunikator: {why}: running in line mode (--no-tui)");
+            settings.mode = Mode::Line { json: false };
+        }
+    }
     if let Some(path) = &settings.log_file {
         if let Err(e) = logging::init(path) {
             eprintln!("komunikator: {e}");
@@ -47,4 +54,21 @@ fn main() {
     };
     log::info!("exiting with status {code}");
     std::process::exit(code);
+}
+
+/// Why the full-screen UI cannot run here, if it cannot: it needs a terminal
+/// on both stdin and stdout, and one that understands cursor movement.
+fn no_terminal() -> Option<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Some("stdin is not a terminal".into());
+    }
+    if !std::io::stdout().is_terminal() {
+        return Some("stdout is not a terminal".into());
+    }
+    match std::env::var("TERM") {
+        Ok(term) if term == "dumb" => Some("TERM is dumb".into()),
+        Ok(term) if !term.is_empty() => None,
+        _ => Some("TERM is not set".into()),
+    }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, Incoming, LastWill, MqttOptions, Outgoing, QoS,
     StateError, SubscribeFilter, SubscribeReasonCode, TlsConfiguration, Transport,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::app::{Effect, Event as AppEvent, NetEvent, Publish, MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET};
 use crate::protocol::payload::{encode_presence, new_session_id};
@@ -76,10 +77,22 @@ struct Tracking {
     by_pkid: HashMap<u16, u64>,
 }
 
+/// Quitting with messages unsent: reconnect now, and every
+/// [`HURRY_DELAY`] instead of after growing delays.
+#[derive(Default)]
+struct Hurry {
+    on: AtomicBool,
+    now: Notify,
+}
+
+/// The delay between attempts while hurrying.
+const HURRY_DELAY: Duration = Duration::from_millis(500);
+
 #[derive(Clone)]
 pub struct Handle {
     client: AsyncClient,
     tracking: Arc<Mutex<Tracking>>,
+    hurry: Arc<Hurry>,
 }
 
 fn qos(level: u8) -> QoS {
@@ -115,6 +128,13 @@ impl Handle {
 
     pub fn disconnect(&self) -> Result<(), String> {
         self.client.try_disconnect().map_err(|e| e.to_string())
+    }
+
+    /// Cuts short the wait before the next connection attempt, and keeps
+    /// later waits short.
+    pub fn hurry(&self) {
+        self.hurry.on.store(true, Ordering::Relaxed);
+        self.hurry.now.notify_one();
     }
 
     /// Carries out a network effect; returns the event the app must hear
@@ -172,10 +192,12 @@ pub fn start(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>, impl Fut
     };
     let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
     let tracking = Arc::new(Mutex::new(Tracking::default()));
+    let hurry = Arc::new(Hurry::default());
     let (tx, rx) = mpsc::channel(EVENT_QUEUE);
     let mut session = Session {
         eventloop,
         tracking: tracking.clone(),
+        hurry: hurry.clone(),
         tx,
         topics: Topics::new(&settings.topic_prefix),
         username: settings.username.clone(),
@@ -206,7 +228,15 @@ pub fn start(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>, impl Fut
             }
         }
     };
-    (Handle { client, tracking }, rx, run)
+    (
+        Handle {
+            client,
+            tracking,
+            hurry,
+        },
+        rx,
+        run,
+    )
 }
 
 /// Runs the session and the front end in one task until the front end ends.
@@ -235,6 +265,7 @@ pub async fn alongside<T>(session: impl Future<Output = ()>, front: impl Future<
 struct Session {
     eventloop: EventLoop,
     tracking: Arc<Mutex<Tracking>>,
+    hurry: Arc<Hurry>,
     tx: mpsc::Sender<NetEvent>,
     topics: Topics,
     username: String,
@@ -279,7 +310,11 @@ impl Session {
                         (true, _) => 1,
                         (false, _) => 0,
                     };
-                    let delay = backoff.next_delay();
+                    let mut delay = backoff.next_delay();
+                    let hurried = self.hurry.on.load(Ordering::Relaxed);
+                    if hurried {
+                        delay = delay.min(HURRY_DELAY);
+                    }
                     let mut reason = explain(&err, &self.context);
                     if oversize_streak >= 2 {
                         reason.push_str(OVERSIZE_AGAIN);
@@ -305,7 +340,16 @@ impl Session {
                         return;
                     }
                     session = self.renew_session();
-                    tokio::time::sleep(delay).await;
+                    if hurried {
+                        tokio::time::sleep(delay).await;
+                    } else {
+                        // Only sleeps are raced here, never `poll()`. Once
+                        // hurried, the delays are short and the wake-up is spent.
+                        tokio::select! {
+                            _ = tokio::time::sleep(delay) => {}
+                            _ = self.hurry.now.notified() => {}
+                        }
+                    }
                     continue;
                 }
             };

@@ -1,8 +1,14 @@
 //! The full-screen front end: one loop over terminal input, the MQTT
 //! session and timers; it redraws only when something changed, at most
 //! once per frame interval, however fast messages arrive.
+//!
+//! Frames are written to the terminal on a thread of their own (see
+//! [`Output`]), and a new frame is drawn only once the last one was written:
+//! a terminal that stops reading (a stalled ssh session, a frozen tmux)
+//! holds up the screen, never the keys or the network.
 
 use std::io::{stdout, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{
@@ -10,14 +16,18 @@ use crossterm::event::{
     EventStream, MouseEventKind,
 };
 use crossterm::execute;
+use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
 use futures_util::StreamExt;
-use ratatui::DefaultTerminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
 use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::app::{Effect, Event, State};
-use crate::edge::{sleep_until, QuitClock};
+use crate::app::{Effect, Event, NetEvent, State, EXIT_FAILED};
+use crate::edge::{instant_of, sleep_until};
 use crate::net::{self, Handle};
+use crate::output::Output;
 use crate::settings::Settings;
 use crate::ui;
 
@@ -27,42 +37,109 @@ const FRAME: Duration = Duration::from_millis(16);
 const BATCH: usize = 512;
 /// Lines scrolled per mouse wheel step.
 const WHEEL_LINES: i32 = 3;
+/// A frame still not written after this long: the terminal is not reading.
+const STALL: Duration = Duration::from_millis(250);
+
+/// What ratatui writes to: bytes gathered per frame, handed to the writer
+/// thread on flush.
+struct ScreenWriter {
+    frame: Vec<u8>,
+    output: Arc<Output>,
+}
+
+impl Write for ScreenWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.frame.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.output.push(&self.frame);
+        self.frame.clear();
+        Ok(())
+    }
+}
+
+type Term = Terminal<CrosstermBackend<ScreenWriter>>;
 
 /// The terminal in full-screen mode; restored when dropped, and by the
 /// panic hook if the program panics.
 struct Screen {
-    terminal: DefaultTerminal,
+    terminal: Term,
+    output: Arc<Output>,
+    /// Woken by the writer thread each time it has written a frame.
+    written: Arc<Notify>,
 }
 
-fn leave_screen_modes() {
-    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
+/// Leaves every mode we turned on, writing straight to the terminal.
+fn restore_directly() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen
+    );
+    let _ = execute!(stdout(), crossterm::cursor::Show);
 }
 
 impl Screen {
     fn enter() -> std::io::Result<Screen> {
-        let terminal = ratatui::try_init()?;
-        // ratatui's hook restores raw mode and the main screen; ours adds the
-        // input modes we turned on, then hands over to it.
-        let ratatui_hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            leave_screen_modes();
-            ratatui_hook(info);
+        let written = Arc::new(Notify::new());
+        let wake = written.clone();
+        let output = Arc::new(Output::spawn("terminal", stdout(), None, None, move || {
+            wake.notify_one()
         }));
-        execute!(stdout(), EnableMouseCapture, EnableBracketedPaste)?;
-        Ok(Screen { terminal })
+        let previous_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_directly();
+            previous_hook(info);
+        }));
+        enable_raw_mode()?;
+        let mut writer = ScreenWriter {
+            frame: Vec::new(),
+            output: output.clone(),
+        };
+        execute!(writer, EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)?;
+        let terminal = Terminal::new(CrosstermBackend::new(writer))?;
+        Ok(Screen {
+            terminal,
+            output,
+            written,
+        })
+    }
+
+    /// True while the last frame is still being written.
+    fn busy(&self) -> bool {
+        self.output.busy()
+    }
+
+    fn bell(&mut self) {
+        let backend = self.terminal.backend_mut();
+        let _ = backend.write_all(b"\x07").and_then(|()| backend.flush());
     }
 }
 
 impl Drop for Screen {
     fn drop(&mut self) {
-        leave_screen_modes();
-        ratatui::restore();
+        let _ = self.terminal.show_cursor();
+        let backend = self.terminal.backend_mut();
+        let _ = execute!(
+            backend,
+            DisableMouseCapture,
+            DisableBracketedPaste,
+            LeaveAlternateScreen
+        );
+        // Everything queued reaches the terminal before it leaves raw mode.
+        self.output.finish();
+        let _ = disable_raw_mode();
     }
 }
 
-enum Outcome {
-    Exit,
-    Fail(String),
+/// How the loop ended: the exit status, and what to say once the screen is restored.
+struct Outcome {
+    code: i32,
+    farewell: Vec<String>,
 }
 
 pub async fn run(settings: Settings) -> i32 {
@@ -71,24 +148,21 @@ pub async fn run(settings: Settings) -> i32 {
         Ok(screen) => screen,
         Err(e) => {
             eprintln!("komunikator: cannot open the terminal for the full-screen UI ({e}); try --no-tui");
-            return 1;
+            return EXIT_FAILED;
         }
     };
     let hosting = settings.hosting;
-    let outcome = event_loop(&mut screen.terminal, settings, handle, net_rx).await;
+    let outcome = event_loop(&mut screen, settings, handle, net_rx).await;
     drop(screen);
     if let Some(listen) = hosting {
         eprintln!(
             "komunikator: stopped hosting the broker on {listen}; everyone else connected to it was disconnected"
         );
     }
-    match outcome {
-        Outcome::Exit => 0,
-        Outcome::Fail(message) => {
-            eprintln!("komunikator: {message}");
-            1
-        }
+    for line in &outcome.farewell {
+        eprintln!("komunikator: {line}");
     }
+    outcome.code
 }
 
 fn term_event(event: TermEvent) -> Option<Event> {
@@ -105,83 +179,140 @@ fn term_event(event: TermEvent) -> Option<Event> {
     }
 }
 
+/// Whether the terminal keeps up with the frames we give it.
+#[derive(Default)]
+struct StallWatch {
+    /// Since when a frame has been waiting to be written.
+    busy_since: Option<Instant>,
+    stalled: bool,
+}
+
+impl StallWatch {
+    /// Notes whether a frame is being written; returns the event to report
+    /// when the terminal stopped or started reading again.
+    fn observe(&mut self, busy: bool, now: Instant) -> Option<Event> {
+        if !busy {
+            self.busy_since = None;
+            let resumed = std::mem::take(&mut self.stalled);
+            if resumed {
+                log::info!("the terminal reads again");
+            }
+            return resumed.then_some(Event::OutputStalled(false));
+        }
+        let since = *self.busy_since.get_or_insert(now);
+        if !self.stalled && now >= since + STALL {
+            log::info!("the terminal stopped reading: a frame waits since {STALL:?}");
+            self.stalled = true;
+            return Some(Event::OutputStalled(true));
+        }
+        None
+    }
+
+    /// When to look again, if the stall is not declared yet.
+    fn check_at(&self) -> Option<Instant> {
+        match (self.busy_since, self.stalled) {
+            (Some(since), false) => Some(since + STALL),
+            _ => None,
+        }
+    }
+}
+
 async fn event_loop(
-    terminal: &mut DefaultTerminal,
+    screen: &mut Screen,
     settings: Settings,
     handle: Handle,
-    mut net_rx: tokio::sync::mpsc::Receiver<crate::app::NetEvent>,
+    mut net_rx: tokio::sync::mpsc::Receiver<NetEvent>,
 ) -> Outcome {
     let mut sigterm = signal(SignalKind::terminate()).expect("SIGTERM handler");
     let mut sighup = signal(SignalKind::hangup()).expect("SIGHUP handler");
     let mut sigint = signal(SignalKind::interrupt()).expect("SIGINT handler");
     let mut keys = EventStream::new();
     let mut state = State::new(settings, chrono::Utc::now());
-    if let Ok(size) = terminal.size() {
+    if let Ok(size) = screen.terminal.size() {
         state.size = (size.width, size.height);
     }
+    let written = screen.written.clone();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     let mut ticking = false;
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
-    let mut quit_clock = QuitClock::default();
+    let mut stall = StallWatch::default();
+    let mut farewell = Vec::new();
     // Reused for every event: no allocation per message.
     let mut queue: Vec<Event> = Vec::new();
     let mut fx: Vec<Effect> = Vec::new();
 
     loop {
+        let now = Instant::now();
+        let busy = screen.busy();
+        queue.extend(stall.observe(busy, now));
         let due = last_draw.map(|t| t + FRAME);
-        if dirty && due.is_none_or(|due| Instant::now() >= due) {
-            let _ = terminal.draw(|frame| ui::draw(frame, &state));
+        if queue.is_empty() && dirty && !busy && due.is_none_or(|due| now >= due) {
+            let _ = screen.terminal.draw(|frame| ui::draw(frame, &state));
             last_draw = Some(Instant::now());
             dirty = false;
+            state.update_into(Event::Drawn, chrono::Utc::now(), &mut fx);
         }
-        let redraw_at = if dirty { due } else { None };
-        let event = tokio::select! {
-            Some(Ok(ev)) = keys.next() => match term_event(ev) {
-                Some(event) => event,
-                None => continue,
-            },
-            Some(net) = net_rx.recv() => Event::Net(net),
-            _ = ticker.tick(), if ticking => Event::Tick,
-            _ = sigterm.recv() => Event::Quit,
-            _ = sighup.recv() => Event::Quit,
-            _ = sigint.recv() => Event::Quit,
-            _ = quit_clock.expired() => Event::QuitTimeout,
-            _ = sleep_until(redraw_at) => continue,
-            else => return Outcome::Exit,
-        };
-        queue.push(event);
+        if queue.is_empty() {
+            // While a frame is being written the writer wakes us when done.
+            let redraw_at = if dirty && !busy { due } else { None };
+            let quit_at = instant_of(state.quit_deadline());
+            let event = tokio::select! {
+                Some(Ok(ev)) = keys.next() => match term_event(ev) {
+                    Some(event) => event,
+                    None => continue,
+                },
+                Some(net) = net_rx.recv() => Event::Net(net),
+                _ = ticker.tick(), if ticking => Event::Tick,
+                _ = sigterm.recv() => Event::Quit,
+                _ = sighup.recv() => Event::Quit,
+                _ = sigint.recv() => Event::Interrupt,
+                _ = sleep_until(quit_at) => Event::QuitTimeout,
+                _ = written.notified(), if busy => continue,
+                _ = sleep_until(stall.check_at()) => continue,
+                _ = sleep_until(redraw_at) => continue,
+                else => return Outcome { code: 0, farewell },
+            };
+            queue.push(event);
+        }
         let mut handled = 0;
         while let Some(event) = queue.pop() {
             handled += 1;
             state.update_into(event, chrono::Utc::now(), &mut fx);
             for effect in fx.drain(..) {
                 match effect {
-                    Effect::Exit => return Outcome::Exit,
-                    Effect::Fail(message) => return Outcome::Fail(message),
+                    Effect::Exit(code) => return Outcome { code, farewell },
+                    Effect::Fail(message) => {
+                        farewell.insert(0, message);
+                        return Outcome {
+                            code: EXIT_FAILED,
+                            farewell,
+                        };
+                    }
+                    Effect::Farewell(line) => farewell.push(line),
                     Effect::Ticking(on) => ticking = on,
                     Effect::Repaint => {
-                        let _ = terminal.clear();
+                        let _ = screen.terminal.clear();
                     }
-                    Effect::Bell => {
-                        let mut out = stdout();
-                        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
-                    }
+                    Effect::Bell => screen.bell(),
                     Effect::Disconnect => {
                         if handle.disconnect().is_err() {
-                            return Outcome::Exit;
+                            // The session is gone already: nothing left to close.
+                            queue.push(Event::Net(NetEvent::Closed));
                         }
-                        quit_clock.disconnect_sent();
                     }
+                    Effect::Hurry => handle.hurry(),
+                    // Line mode's output: the screen shows the state instead.
                     Effect::Print(_) | Effect::Report(_) => {}
-                    network => queue.extend(handle.perform(network)),
+                    Effect::Publish(_) | Effect::Subscribe(_) | Effect::Unsubscribe(_) => {
+                        queue.extend(handle.perform(effect))
+                    }
                 }
             }
             if queue.is_empty() && handled < BATCH {
                 queue.extend(net_rx.try_recv().ok().map(Event::Net));
             }
         }
-        quit_clock.arm_if_quitting(&state);
         dirty = true;
     }
 }

@@ -387,25 +387,67 @@ fn a_retained_message_too_large_to_receive_is_reported_and_retried_slowly() {
 }
 
 #[test]
-fn a_full_outbox_refuses_more_with_a_notice_and_an_exit_says_what_was_left() {
+fn a_full_outbox_stops_reading_input_until_the_broker_takes_it() {
     with_each_broker_mut("outbox_full", |broker| {
         let mut alice = Komunikator::join(broker, "alice", &[]);
         broker.stop();
         alice.stderr.wait_for("saying the connection was lost", WAIT, is_lost);
-        for n in 0..=1000 {
+        // More than the outbox holds: the rest waits in the pipe, unread.
+        for n in 0..1100 {
             alice.send_line(&format!("queued {n}"));
         }
-        alice.stderr.wait_for("refusing the 1001st line", WAIT, |l| {
-            l == "komunikator: 1000 messages are waiting to be sent already; nothing sent"
+        alice.stderr.wait_for("queueing up to the outbox's size", WAIT, |l| {
+            l.contains("not connected: 1000 message(s) waiting to be sent")
         });
-        alice.close_stdin();
+        sleep(Duration::from_millis(300));
+        broker.restart();
+        // Her own room echoes it back: she re-subscribes before sending.
+        alice.stdout.wait_for_count("all 1100 lines echoed", 1100, WAIT, |l| {
+            l.contains(" #general <alice> queued ")
+        });
+        let echoed: Vec<&str> = chat_lines_from(alice.stdout.seen(), "general", "alice");
+        let expected: Vec<String> = (0..1100).map(|n| format!("queued {n}")).collect();
+        assert_eq!(echoed, expected, "every line, once, in order");
+        let done = alice.quit();
+        assert!(
+            !done.stderr.iter().any(|l| l.contains("waiting to be sent already")),
+            "a line was refused: {:?}",
+            done.stderr
+        );
+    });
+}
+
+#[test]
+fn a_quit_that_cannot_reach_the_broker_names_what_it_leaves_and_exits_3() {
+    with_each_broker_mut("outbox_full_quit", |broker| {
+        let mut alice = Komunikator::join(broker, "alice", &["--drain-timeout", "1"]);
+        broker.stop();
+        alice.stderr.wait_for("saying the connection was lost", WAIT, is_lost);
+        for n in 0..1010 {
+            alice.send_line(&format!("queued {n}"));
+        }
+        alice.stderr.wait_for("queueing up to the outbox's size", WAIT, |l| {
+            l.contains("not connected: 1000 message(s) waiting to be sent")
+        });
+        alice.signal(libc::SIGTERM);
         let done = alice.finish(WAIT);
+        assert_eq!(done.status.code(), Some(3), "{:?}", done.stderr);
+        let said = |text: &str| done.stderr.iter().any(|l| l == text);
         assert!(
             done.stderr
                 .iter()
-                .any(|l| l == "komunikator: 1000 unsent message(s) dropped at exit"),
+                .any(|l| l.starts_with("komunikator: 1000 message(s) not sent: ")),
             "{:?}",
             done.stderr
         );
+        assert!(said("komunikator: not sent to #general: queued 0"));
+        assert!(said("komunikator: not sent to #general: queued 999"));
+        // Lines read ahead of the outbox are named too; the rest never left the pipe.
+        let read_ahead = done
+            .stderr
+            .iter()
+            .filter(|l| l.starts_with("komunikator: not sent: queued "))
+            .count();
+        assert!(read_ahead <= 10, "{read_ahead}");
     });
 }

@@ -24,7 +24,7 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
                 Some(user) if validate_username(user).is_ok() => user.to_owned(),
                 _ => "?".to_owned(),
             };
-            let index = state.open_room(&format!("@{from}"));
+            let index = state.open_room(&format!("@{from}"), fx);
             chat(state, index, chat_in, fx);
         }
         TopicRef::Presence(user) => presence(state, user, payload, retained, fx),
@@ -33,6 +33,7 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
 }
 
 fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) {
+    state.touch(index);
     let now = state.now;
     let line_mode = state.line_mode();
     let room = &mut state.rooms[index];

@@ -27,7 +27,10 @@ pub(super) fn handle(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     let edit = |state: &mut State, request| state.input.edit(request);
     match key.code {
         KeyCode::Char('c') if ctrl => {
-            if state.input.is_empty() || state.is_quitting() {
+            if state.is_quitting() {
+                // Quitting already: stop waiting for the outbox.
+                state.interrupt(fx);
+            } else if state.input.is_empty() {
                 request_quit(state, fx);
             } else {
                 edit(state, InputRequest::DeleteLine);
@@ -67,7 +70,10 @@ pub(super) fn handle(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         KeyCode::Enter if alt => edit(state, InputRequest::InsertChar('\n')),
         KeyCode::Enter => {
             let line = state.input.take();
-            state.submit(&line, fx);
+            if !state.submit(&line, fx) {
+                // Refused (outbox full, too long, …): nothing typed is lost.
+                state.input.paste(&line);
+            }
         }
         KeyCode::Tab => complete(state),
         KeyCode::Backspace if alt || ctrl => edit(state, InputRequest::DeletePrevWord),

@@ -10,9 +10,12 @@ pub mod input;
 pub mod keys;
 pub mod outbox;
 pub mod people;
+mod quit;
 pub mod room;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_quit;
 
 use std::time::Duration;
 
@@ -26,6 +29,8 @@ use command::{Command, CommandError};
 use outbox::Outbox;
 pub use outbox::Publish;
 use people::People;
+use quit::Quitting;
+pub use quit::{Draining, EXIT_FAILED, EXIT_OK, EXIT_UNSENT};
 use room::{Delivery, Entry, Message, Room};
 
 /// Largest packet we send; the broker echo of a maximal message must fit too.
@@ -41,8 +46,9 @@ pub const OUTBOX_WINDOW: usize = 200;
 /// Connections lost with the same message oldest in flight before it is
 /// given up as one the broker will not take.
 pub const MAX_SEND_DROPS: u32 = 5;
-/// How long a clean quit may take before the client exits anyway.
-pub const QUIT_GRACE: Duration = Duration::from_secs(5);
+/// Direct conversations open at most: anyone may write to `dm/<you>` under
+/// any name, so each new sender beyond this closes the least recently active.
+pub const MAX_DIRECT: usize = 100;
 
 /// What the network layer reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,9 +97,16 @@ pub enum Event {
     Net(NetEvent),
     /// Time passed (only sent while something on screen counts down).
     Tick,
-    /// Ctrl-C, end of input, SIGTERM, SIGHUP.
+    /// End of input, SIGTERM, SIGHUP, `/quit`'s keys: leave once what waits is sent.
     Quit,
+    /// SIGINT: quit, or when already quitting, stop waiting and leave now.
+    Interrupt,
+    /// The deadline of [`State::quit_deadline`] passed.
     QuitTimeout,
+    /// The terminal stopped reading what the UI draws (`true`), or reads again.
+    OutputStalled(bool),
+    /// The UI drew a frame (and the terminal took the one before).
+    Drawn,
     /// The network layer could not take this publish now.
     HandoffFailed(u64),
 }
@@ -105,9 +118,15 @@ pub enum Effect {
     Unsubscribe(String),
     /// Send DISCONNECT and wait for the broker to close.
     Disconnect,
-    Exit,
+    /// Reconnect now and without growing delays (quitting with messages unsent).
+    Hurry,
+    /// Exit with this status ([`EXIT_OK`], [`EXIT_UNSENT`]).
+    Exit(i32),
     /// Exit with status 1 and this message.
     Fail(String),
+    /// A line for stderr at exit: printed once the terminal is restored
+    /// (the UI), at once in line mode.
+    Farewell(String),
     /// Line mode: an event for stdout.
     Print(Record),
     /// Line mode: a notice for stderr.
@@ -146,16 +165,6 @@ pub enum Conn {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Quitting {
-    /// Waiting for the outbox to drain.
-    Draining,
-    /// Offline published with this tag; waiting for its ack.
-    Offline(u64),
-    /// DISCONNECT sent; waiting for the broker to close.
-    Closing,
-}
-
 pub struct State {
     pub settings: Settings,
     pub topics: Topics,
@@ -180,6 +189,12 @@ pub struct State {
     quit_confirmed: bool,
     /// The "people list full" notice was given (once is enough).
     people_full_noticed: bool,
+    /// The "too many direct conversations" notice was given.
+    direct_full_noticed: bool,
+    /// Bumped by every message; rooms remember it to tell the least recently active.
+    activity: u64,
+    /// The terminal is not taking what the UI draws.
+    output_stalled: bool,
     quitting: Option<Quitting>,
     next_tag: u64,
 }
@@ -209,6 +224,9 @@ impl State {
             connected_once: false,
             quit_confirmed: false,
             people_full_noticed: false,
+            direct_full_noticed: false,
+            activity: 0,
+            output_stalled: false,
             quitting: None,
             next_tag: 1,
             settings,
@@ -225,10 +243,6 @@ impl State {
 
     pub fn active_room(&self) -> Option<&Room> {
         self.rooms.get(self.active)
-    }
-
-    pub fn is_quitting(&self) -> bool {
-        self.quitting.is_some()
     }
 
     fn tag(&mut self) -> u64 {
@@ -251,11 +265,20 @@ impl State {
             Event::Paste(text) => self.paste(&text, fx),
             Event::Scroll(lines) => keys::scroll(self, lines),
             Event::Resize { width, height } => self.size = (width, height),
-            Event::Line(line) => self.submit(line.trim_end_matches('\r'), fx),
+            Event::Line(line) => {
+                self.submit(line.trim_end_matches('\r'), fx);
+            }
             Event::Net(net) => self.on_net(net, fx),
             Event::Tick => {}
             Event::Quit => self.quit(None, fx),
-            Event::QuitTimeout => fx.push(Effect::Exit),
+            Event::Interrupt => self.interrupt(fx),
+            Event::QuitTimeout => self.quit_timeout(fx),
+            Event::OutputStalled(stalled) => self.output_stalled(stalled),
+            Event::Drawn => {
+                if !self.output_stalled {
+                    self.rooms.iter_mut().for_each(Room::drawn);
+                }
+            }
             Event::HandoffFailed(tag) => self.outbox.requeue(tag),
         }
     }
@@ -316,6 +339,7 @@ impl State {
             } => {
                 let address = self.settings.address();
                 if fatal || !self.connected_once {
+                    self.report_unsent(fx);
                     fx.push(Effect::Fail(format!("cannot connect to {address}: {reason}")));
                     return;
                 }
@@ -330,7 +354,7 @@ impl State {
                 retained,
             } => arrival::handle(self, &topic, &payload, retained, fx),
             NetEvent::Acked(tag) => self.on_acked(tag, fx),
-            NetEvent::Closed => fx.push(Effect::Exit),
+            NetEvent::Closed => self.quit_closed(fx),
         }
     }
 
@@ -350,9 +374,7 @@ impl State {
         );
         fx.push(Effect::Subscribe(topics));
         self.flush_outbox(fx);
-        if self.quitting == Some(Quitting::Draining) {
-            self.quit_step(fx);
-        }
+        self.quit_step(fx);
     }
 
     fn lost_connection(&mut self, text: String, retry_in: Duration, fx: &mut Vec<Effect>) {
@@ -366,9 +388,10 @@ impl State {
         if let Some(given_up) = self.outbox.requeue_in_flight(MAX_SEND_DROPS) {
             self.give_up(given_up, fx);
         }
-        if self.quitting.is_some() && was_connected {
-            // Nothing more to wait for: the broker publishes our will.
-            fx.push(Effect::Exit);
+        if self.is_quitting() {
+            // Retried every half second while quitting: the quitting notice
+            // said what is waited for, and the status bar says the rest.
+            self.quit_lost_connection(was_connected, fx);
             return;
         }
         self.notice(format!("{text}; reconnecting in {}", seconds(retry_in)), fx);
@@ -400,12 +423,7 @@ impl State {
             "the connection dropped each of the {MAX_SEND_DROPS} times it was sent \
              (the broker may refuse it, e.g. as too large)"
         );
-        for room in &mut self.rooms {
-            if let Some(m) = room.own_message_mut(publish.tag) {
-                m.own = Some(Delivery::Failed(why.clone()));
-                break;
-            }
-        }
+        self.mark_failed(publish.tag, &why);
         let text = payload::decode_chat(&publish.payload).text;
         let preview: String = crate::protocol::sanitize::text(&text, crate::protocol::sanitize::Newlines::Mark)
             .chars()
@@ -414,10 +432,18 @@ impl State {
         self.notice(format!("message \"{preview}\" not sent: {why}"), fx);
     }
 
+    /// Marks our own message with this tag as not sent, with the reason.
+    fn mark_failed(&mut self, tag: u64, why: &str) {
+        for room in &mut self.rooms {
+            if let Some(m) = room.own_message_mut(tag) {
+                m.own = Some(Delivery::Failed(why.to_owned()));
+                break;
+            }
+        }
+    }
+
     fn on_acked(&mut self, tag: u64, fx: &mut Vec<Effect>) {
-        if self.quitting == Some(Quitting::Offline(tag)) {
-            self.quitting = Some(Quitting::Closing);
-            fx.push(Effect::Disconnect);
+        if self.quit_acked(tag, fx) {
             return;
         }
         if self.outbox.acked(tag).is_some() {
@@ -427,72 +453,52 @@ impl State {
                     break;
                 }
             }
+            self.quit_progress();
         }
         self.flush_outbox(fx);
-        if self.quitting == Some(Quitting::Draining) {
-            self.quit_step(fx);
-        }
-    }
-
-    fn quit(&mut self, message: Option<String>, fx: &mut Vec<Effect>) {
-        if self.quitting.is_some() {
-            fx.push(Effect::Exit);
-            return;
-        }
-        if let Some(text) = message {
-            self.send(self.active, &format!("quit: {text}"), Kind::Action, fx);
-        }
-        if let Some(listen) = self.settings.hosting {
-            self.notice(
-                format!("the broker on {listen} stops with you: everyone else connected to it is disconnected"),
-                fx,
-            );
-        }
-        self.quitting = Some(Quitting::Draining);
         self.quit_step(fx);
     }
 
-    /// Moves a clean quit forward: outbox drained, then offline, then DISCONNECT.
-    fn quit_step(&mut self, fx: &mut Vec<Effect>) {
-        match self.conn {
-            Conn::Connected { .. } => {
-                if self.outbox.is_empty() {
-                    let tag = self.publish_presence(Status::Offline, fx);
-                    self.quitting = Some(Quitting::Offline(tag));
-                }
-            }
-            // Before the first connection its outcome decides: a broker that
-            // is not there is still an error (exit 1), even at end of input.
-            Conn::Connecting if !self.connected_once => {}
-            _ => {
-                if !self.outbox.is_empty() {
-                    self.notice(format!("{} unsent message(s) dropped at exit", self.outbox.len()), fx);
-                }
-                fx.push(Effect::Exit);
-            }
+    /// True while typed lines can be taken: line mode stops reading its
+    /// input while the outbox is full (or the client is leaving).
+    pub fn takes_input(&self) -> bool {
+        self.outbox.has_room() && !self.is_quitting()
+    }
+
+    /// How many more lines line mode may read now: as many as the outbox
+    /// has room for, none while leaving.
+    pub fn lines_wanted(&self) -> usize {
+        if self.is_quitting() {
+            0
+        } else {
+            self.outbox.room()
         }
     }
 
     /// A line the user entered: a command or text for the active room.
-    fn submit(&mut self, line: &str, fx: &mut Vec<Effect>) {
+    /// False when a message in it was refused (the UI keeps the line then).
+    fn submit(&mut self, line: &str, fx: &mut Vec<Effect>) -> bool {
         match command::parse(line) {
             Ok(cmd) => self.run(cmd, fx),
-            Err(CommandError::Empty) => {}
-            Err(err) => self.notice(err.to_string(), fx),
+            Err(CommandError::Empty) => true,
+            Err(err) => {
+                self.notice(err.to_string(), fx);
+                true
+            }
         }
     }
 
-    fn run(&mut self, cmd: Command, fx: &mut Vec<Effect>) {
+    fn run(&mut self, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         match cmd {
-            Command::Say(text) => self.send(self.active, &text, Kind::Text, fx),
-            Command::Me(text) => self.send(self.active, &text, Kind::Action, fx),
+            Command::Say(text) => return self.send(self.active, &text, Kind::Text, fx),
+            Command::Me(text) => return self.send(self.active, &text, Kind::Action, fx),
             Command::Msg { user, text } => {
-                let index = self.open_room(&format!("@{user}"));
-                self.send(index, &text, Kind::Text, fx);
+                let index = self.open_room(&format!("@{user}"), fx);
+                return self.send(index, &text, Kind::Text, fx);
             }
             Command::Join(name) => {
                 let known = self.rooms.iter().any(|r| r.name == name);
-                self.active = self.open_room(&name);
+                self.active = self.open_room(&name, fx);
                 if known {
                     self.notice(format!("#{name} is now active"), fx);
                 } else {
@@ -533,16 +539,76 @@ impl State {
             }
             Command::Quit(message) => self.quit(message, fx),
         }
+        true
     }
 
     /// Index of the room or direct conversation, opened if new.
-    fn open_room(&mut self, name: &str) -> usize {
+    fn open_room(&mut self, name: &str, fx: &mut Vec<Effect>) -> usize {
         if let Some(i) = self.rooms.iter().position(|r| r.name == name) {
             return i;
         }
+        if is_direct(name) {
+            self.make_room_for_direct(fx);
+        }
         let cap = if self.line_mode() { 0 } else { self.settings.scrollback };
         self.rooms.push(Room::new(name, cap));
+        self.touch(self.rooms.len() - 1);
         self.rooms.len() - 1
+    }
+
+    /// Marks a room as just active (for closing the least recently active).
+    fn touch(&mut self, index: usize) {
+        self.activity += 1;
+        if let Some(room) = self.rooms.get_mut(index) {
+            room.last_activity = self.activity;
+        }
+    }
+
+    /// At [`MAX_DIRECT`] direct conversations, closes the least recently
+    /// active one (never the one on screen) before another opens.
+    fn make_room_for_direct(&mut self, fx: &mut Vec<Effect>) {
+        let open = self.rooms.iter().filter(|r| is_direct(&r.name)).count();
+        if open < MAX_DIRECT {
+            return;
+        }
+        let oldest = self
+            .rooms
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| *i != self.active && is_direct(&r.name))
+            .min_by_key(|(_, r)| r.last_activity)
+            .map(|(i, _)| i);
+        let Some(index) = oldest else { return };
+        self.rooms.remove(index);
+        if self.active > index {
+            self.active -= 1;
+        }
+        if !std::mem::replace(&mut self.direct_full_noticed, true) {
+            self.notice(
+                format!("too many direct conversations ({MAX_DIRECT}): the least recently active are closed"),
+                fx,
+            );
+        }
+    }
+
+    /// The terminal stopped reading (or reads again). Rooms count the
+    /// messages that fall out of the scrollback before a frame shows them;
+    /// once the terminal reads again, each room says how many it lost.
+    fn output_stalled(&mut self, stalled: bool) {
+        let was = std::mem::replace(&mut self.output_stalled, stalled);
+        if stalled || !was {
+            return;
+        }
+        let now = self.now;
+        for room in &mut self.rooms {
+            let missed = room.take_dropped_undrawn();
+            if missed > 0 {
+                room.push(Entry::Notice {
+                    time: now,
+                    text: format!("{missed} messages not shown: the terminal was not reading"),
+                });
+            }
+        }
     }
 
     fn part(&mut self, name: Option<String>, fx: &mut Vec<Effect>) {
@@ -565,14 +631,15 @@ impl State {
         self.notice(format!("left #{}", room.name), fx);
     }
 
-    fn send(&mut self, index: usize, text: &str, kind: Kind, fx: &mut Vec<Effect>) {
+    /// Queues a message; false (with a notice) when it cannot be sent.
+    fn send(&mut self, index: usize, text: &str, kind: Kind, fx: &mut Vec<Effect>) -> bool {
         let Some(room) = self.rooms.get(index) else {
             self.notice("you are in no room: /join one first", fx);
-            return;
+            return false;
         };
         if let Err(why) = check_outgoing(text) {
             self.notice(format!("{why}; nothing sent"), fx);
-            return;
+            return false;
         }
         let direct = is_direct(&room.name);
         let topic = match room.name.strip_prefix('@') {
@@ -583,7 +650,7 @@ impl State {
         let body = payload::encode_chat(&id, self.me(), text, self.now, kind);
         if body.len() + topic.len() + 16 > MAX_OUTGOING_PACKET {
             self.notice("message too long once encoded; nothing sent", fx);
-            return;
+            return false;
         }
         let tag = self.tag();
         let qos = if direct { 1 } else { self.settings.qos };
@@ -599,9 +666,10 @@ impl State {
                 format!("{cap} messages are waiting to be sent already; nothing sent"),
                 fx,
             );
-            return;
+            return false;
         }
-        if self.line_mode() && !matches!(self.conn, Conn::Connected { .. }) {
+        // Before the first connection there is nothing to explain yet.
+        if self.line_mode() && self.connected_once && !matches!(self.conn, Conn::Connected { .. }) {
             let waiting = self.outbox.len();
             self.notice(format!("not connected: {waiting} message(s) waiting to be sent"), fx);
         }
@@ -633,7 +701,9 @@ impl State {
             room.to_live_end();
             room.push(Entry::Message(message));
         }
+        self.touch(index);
         self.flush_outbox(fx);
+        true
     }
 }
 

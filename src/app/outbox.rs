@@ -119,6 +119,21 @@ impl Outbox {
         given_up
     }
 
+    /// Empties the outbox, returning what it held in order.
+    pub fn take_all(&mut self) -> Vec<Publish> {
+        self.items.drain(..).map(|i| i.publish).collect()
+    }
+
+    /// True while another message fits.
+    pub fn has_room(&self) -> bool {
+        self.items.len() < self.cap
+    }
+
+    /// How many more messages fit.
+    pub fn room(&self) -> usize {
+        self.cap.saturating_sub(self.items.len())
+    }
+
     pub fn requeue(&mut self, tag: u64) {
         if let Some(item) = self.items.iter_mut().find(|i| i.publish.tag == tag) {
             item.slot = Slot::Queued;

@@ -104,9 +104,11 @@ pub struct SeenIds {
 
 impl SeenIds {
     pub fn new(cap: usize) -> Self {
+        // Grown on demand: a conversation opened by one stray message must
+        // not cost a full table (anyone can open one by writing to `dm/<you>`).
         SeenIds {
-            set: HashSet::with_capacity_and_hasher(cap.min(4096), BuildHasherDefault::default()),
-            order: VecDeque::with_capacity(cap.min(4096)),
+            set: HashSet::with_hasher(BuildHasherDefault::default()),
+            order: VecDeque::new(),
             cap: cap.max(1),
             keys: RandomState::new(),
         }
@@ -147,6 +149,14 @@ pub struct Room {
     pub scroll_back: usize,
     /// Messages that arrived while scrolled up.
     pub new_below: usize,
+    /// The state's activity count when this room last had a message.
+    pub last_activity: u64,
+    /// Entries pushed since the room opened.
+    pushed: u64,
+    /// `pushed` when the screen was last drawn: later entries were never on it.
+    drawn_upto: u64,
+    /// Messages pushed after the last frame that fell out of the scrollback.
+    dropped_undrawn: usize,
 }
 
 /// Ids remembered per room: enough to catch QoS 1 redeliveries.
@@ -164,7 +174,22 @@ impl Room {
             mentioned: false,
             scroll_back: 0,
             new_below: 0,
+            last_activity: 0,
+            pushed: 0,
+            drawn_upto: 0,
+            dropped_undrawn: 0,
         }
+    }
+
+    /// A frame was drawn: everything so far had its chance to be seen.
+    pub fn drawn(&mut self) {
+        self.drawn_upto = self.pushed;
+        self.dropped_undrawn = 0;
+    }
+
+    /// Messages that fell out of the scrollback since the last frame; resets the count.
+    pub fn take_dropped_undrawn(&mut self) -> usize {
+        std::mem::take(&mut self.dropped_undrawn)
     }
 
     /// The room's name as an `Arc` (for [`crate::app::Record`]).
@@ -177,8 +202,13 @@ impl Room {
             return;
         }
         if self.entries.len() == self.cap {
+            let dropped = self.pushed - self.entries.len() as u64;
+            if dropped >= self.drawn_upto && matches!(self.entries.front(), Some(Entry::Message(_))) {
+                self.dropped_undrawn += 1;
+            }
             self.entries.pop_front();
         }
+        self.pushed += 1;
         let is_message = matches!(entry, Entry::Message(_));
         self.entries.push_back(entry);
         if self.scroll_back > 0 {
@@ -254,6 +284,39 @@ mod tests {
         assert!(seen.insert("b"));
         assert!(seen.insert("c"));
         assert!(seen.insert("a"), "a was forgotten");
+    }
+
+    #[test]
+    fn entries_dropped_before_being_drawn_are_counted() {
+        let mut room = Room::new("r", 3);
+        for n in 0..3 {
+            room.push(notice(n));
+        }
+        room.drawn();
+        for n in 0..5 {
+            room.push(Entry::Message(message(n)));
+        }
+        // 3 notices (drawn before) went first, then 2 messages never drawn.
+        assert_eq!(room.take_dropped_undrawn(), 2);
+        room.drawn();
+        room.push(Entry::Message(message(9)));
+        assert_eq!(room.take_dropped_undrawn(), 0, "the one dropped now was drawn");
+    }
+
+    fn message(n: u64) -> Message {
+        Message {
+            id: None,
+            user: Some("bob".into()),
+            text: n.to_string(),
+            cut: 0,
+            kind: Kind::Text,
+            form: Form::Proper,
+            time: DateTime::<Utc>::UNIX_EPOCH,
+            skewed: false,
+            mention: false,
+            own: None,
+            tag: None,
+        }
     }
 
     #[test]

@@ -9,28 +9,28 @@ use super::room::{Delivery, Entry};
 use super::*;
 use crate::protocol::payload::{decode_presence, encode_chat, encode_presence};
 
-fn t0() -> DateTime<Utc> {
+pub(super) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap()
 }
 
-fn line_state() -> State {
+pub(super) fn line_state() -> State {
     State::new(
         Settings::for_test("alice", &["general"], Mode::Line { json: false }),
         t0(),
     )
 }
 
-fn tui_state() -> State {
+pub(super) fn tui_state() -> State {
     State::new(Settings::for_test("alice", &["general", "rust"], Mode::Tui), t0())
 }
 
-fn connect(state: &mut State) -> Vec<Effect> {
+pub(super) fn connect(state: &mut State) -> Vec<Effect> {
     let mut fx = state.update(Event::Net(NetEvent::Connected { session: "s1".into() }), t0());
     fx.extend(state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), t0()));
     fx
 }
 
-fn publishes(fx: &[Effect]) -> Vec<&Publish> {
+pub(super) fn publishes(fx: &[Effect]) -> Vec<&Publish> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Publish(p) => Some(p),
@@ -39,7 +39,7 @@ fn publishes(fx: &[Effect]) -> Vec<&Publish> {
         .collect()
 }
 
-fn arrive(state: &mut State, topic: &str, payload: &[u8]) -> Vec<Effect> {
+pub(super) fn arrive(state: &mut State, topic: &str, payload: &[u8]) -> Vec<Effect> {
     let msg = NetEvent::Message {
         topic: topic.into(),
         payload: Bytes::copy_from_slice(payload),
@@ -48,15 +48,15 @@ fn arrive(state: &mut State, topic: &str, payload: &[u8]) -> Vec<Effect> {
     state.update(Event::Net(msg), t0())
 }
 
-fn key(code: KeyCode) -> Event {
+pub(super) fn key(code: KeyCode) -> Event {
     Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn ctrl(c: char) -> Event {
+pub(super) fn ctrl(c: char) -> Event {
     Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
-fn type_line(state: &mut State, text: &str) -> Vec<Effect> {
+pub(super) fn type_line(state: &mut State, text: &str) -> Vec<Effect> {
     state.update(Event::Paste(text.into()), t0());
     state.update(key(KeyCode::Enter), t0())
 }
@@ -202,13 +202,21 @@ fn clean_quit_drains_publishes_offline_then_disconnects() {
     assert!(offline.retain);
     let fx = state.update(Event::Net(NetEvent::Acked(offline.tag)), t0());
     assert_eq!(fx, [Effect::Disconnect]);
-    assert_eq!(state.update(Event::Net(NetEvent::Closed), t0()), [Effect::Exit]);
+    assert_eq!(
+        state.update(Event::Net(NetEvent::Closed), t0()),
+        [Effect::Exit(EXIT_OK)]
+    );
 }
 
 #[test]
 fn quit_before_the_first_connection_waits_for_its_outcome() {
     let mut state = line_state();
-    assert_eq!(state.update(Event::Quit, t0()), []);
+    let fx = state.update(Event::Quit, t0());
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Exit(_) | Effect::Fail(_) | Effect::Publish(_))),
+        "{fx:?}"
+    );
     let failed = NetEvent::ConnectFailed {
         reason: "connection refused".into(),
         retry_in: Duration::from_secs(1),

@@ -158,6 +158,26 @@ impl Formatter {
     }
 }
 
+/// Why output lines go missing: the reader took them slower than they came.
+pub const GAP_REASON: &str = "output was not being read";
+
+/// The line that stands where `missed` lines were dropped because stdout
+/// was not being read.
+pub fn gap_line(json: bool, missed: usize, at: DateTime<Utc>) -> Vec<u8> {
+    if json {
+        format!(
+            "{{\"event\":\"gap\",\"missed\":{missed},\"ts\":\"{}\",\"reason\":\"{GAP_REASON}\"}}\n",
+            format_ts(at)
+        )
+        .into_bytes()
+    } else {
+        let hms = Clock::new().hms(at);
+        let mut line = hms.to_vec();
+        line.extend_from_slice(format!(" -!- {missed} messages not shown: {GAP_REASON}\n").as_bytes());
+        line
+    }
+}
+
 fn message_json(out: &mut impl Write, room: &str, m: &Message) -> io::Result<()> {
     out.write_all(b"{\"event\":\"message\",\"room\":")?;
     write_str(out, room)?;
@@ -294,6 +314,22 @@ mod tests {
         assert!(line(false, p(Status::Online, false)).ends_with(" * bob is online\n"));
         assert!(line(false, p(Status::Offline, false)).ends_with(" * bob went offline\n"));
         assert!(line(false, p(Status::Offline, true)).contains(" * bob went offline (last seen "));
+    }
+
+    #[test]
+    fn gap_markers_say_how_many_lines_are_missing() {
+        let at = DateTime::parse_from_rfc3339("2026-11-25T14:03:07Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let text = String::from_utf8(gap_line(false, 312, at)).unwrap();
+        assert!(
+            text.ends_with(" -!- 312 messages not shown: output was not being read\n"),
+            "{text}"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&gap_line(true, 312, at)).unwrap();
+        assert_eq!(v["event"], "gap");
+        assert_eq!(v["missed"], 312);
+        assert_eq!(v["ts"], "2026-11-25T14:03:07.000Z");
     }
 
     #[test]

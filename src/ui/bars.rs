@@ -58,12 +58,28 @@ pub fn connection_label(state: &State) -> (String, Color) {
 pub fn status(frame: &mut Frame, area: Rect, state: &State) {
     let (label, color) = connection_label(state);
     let s = &state.settings;
-    let mut spans = vec![Span::styled(
+    let mut spans = Vec::new();
+    // What a quitting user waits for comes first: it must fit on any width.
+    if let Some(d) = state.draining() {
+        spans.push(Span::styled(
+            format!(
+                " quitting: {} waiting to send, giving up in {}s (Ctrl-C: quit now) ",
+                d.waiting, d.seconds_left
+            ),
+            Style::default()
+                .bg(Color::Yellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    spans.push(Span::styled(
         format!(" {label} "),
         Style::default().bg(color).fg(Color::Black).add_modifier(Modifier::BOLD),
-    )];
+    ));
     // Right after the connection state: a long reason must not push it off a narrow bar.
-    if !state.outbox.is_empty() {
+    if state.is_quitting() && state.draining().is_none() {
+        spans.push(Span::styled(" quitting… ·", bar().fg(Color::Yellow)));
+    } else if !state.outbox.is_empty() && !state.is_quitting() {
         spans.push(Span::styled(
             format!(" {} waiting to send ·", state.outbox.len()),
             bar().fg(Color::Yellow),

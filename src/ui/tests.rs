@@ -163,6 +163,24 @@ fn reconnecting_status_counts_down() {
 }
 
 #[test]
+fn quitting_with_messages_unsent_shows_the_count_the_time_left_and_the_way_out() {
+    let mut state = state(&["general"]);
+    let lost = NetEvent::Disconnected {
+        reason: "the broker closed the connection".into(),
+        retry_in: Duration::from_secs(4),
+    };
+    state.update(Event::Net(lost), at(14, 10));
+    state.update(Event::Line("are you there?".into()), at(14, 10));
+    state.update(Event::Quit, at(14, 10));
+    let shown = screen(&state, 120, 8);
+    assert!(
+        shown.contains("quitting: 1 waiting to send, giving up in 10s (Ctrl-C: quit now)"),
+        "{shown}"
+    );
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
 fn scrolled_back_shows_new_messages_marker_and_day_separator() {
     let mut state = state(&["general"]);
     let yesterday = at(14, 0) - chrono::Duration::days(1);
