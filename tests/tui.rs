@@ -3,100 +3,11 @@
 
 mod common;
 
-use std::process::{Command, Output};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{binary, chat_payload, find_program, with_each_broker, Broker, Komunikator, Probe, WAIT};
-
-/// A tmux server of our own, so the test never touches anyone else's.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// `None` (with a notice) when tmux is missing, unless CI requires it.
-    fn start() -> Option<Tmux> {
-        if find_program("tmux").is_none() {
-            assert!(
-                std::env::var(common::REQUIRE_MOSQUITTO).as_deref() != Ok("1"),
-                "tmux is required for the full-screen end-to-end test"
-            );
-            eprintln!("NOTICE: tmux not found: full-screen end-to-end test SKIPPED");
-            return None;
-        }
-        Some(Tmux {
-            // One server per test: tests in this file run in parallel, and
-            // each kills its own server when done.
-            socket: format!("komunikator-test-{}-{}", std::process::id(), fastrand::u32(..)),
-        })
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn open(&self, session: &str, command: &str) {
-        let out = self.run(&["new-session", "-d", "-s", session, "-x", "100", "-y", "30", command]);
-        assert!(
-            out.status.success(),
-            "tmux new-session: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn keys(&self, session: &str, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", session];
-        args.extend(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    fn screen(&self, session: &str) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", session]).stdout).into_owned()
-    }
-
-    /// Polls the screen until `pred` holds; panics with the last screen if not.
-    fn wait_screen(&self, session: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let until = Instant::now() + WAIT;
-        loop {
-            let screen = self.screen(session);
-            if pred(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < until,
-                "{session}: screen never showed {what}:\n{screen}"
-            );
-            sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn alive(&self, session: &str) -> bool {
-        self.run(&["has-session", "-t", session]).status.success()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-/// The command tmux runs: the client with no user config or log file of its own.
-fn ui_command(broker: &Broker, name: &str) -> String {
-    let scratch = std::env::temp_dir().join(format!("komunikator-test-home-{}", std::process::id()));
-    let scratch = scratch.display();
-    format!(
-        "env XDG_CONFIG_HOME={scratch}/config XDG_STATE_HOME={scratch}/state TZ=UTC {} -s 127.0.0.1 -p {} {name}",
-        binary(),
-        broker.port
-    )
-}
+use common::tmux::{ui_command, Tmux};
+use common::{binary, chat_payload, with_each_broker, Komunikator, Probe, WAIT};
 
 #[test]
 fn typing_in_the_full_screen_ui_reaches_another_client_and_back() {
@@ -149,15 +60,6 @@ fn typing_in_the_full_screen_ui_reaches_another_client_and_back() {
     });
 }
 
-/// The pid of the program running in a pane (started with `exec`).
-fn pane_pid(tmux: &Tmux, session: &str) -> i32 {
-    let out = tmux.run(&["list-panes", "-t", session, "-F", "#{pane_pid}"]);
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or_else(|e| panic!("no pane pid for {session} ({e}): {out:?}"))
-}
-
 #[test]
 fn a_flood_of_200k_messages_keeps_the_full_screen_ui_within_a_fixed_memory_bound() {
     let Some(tmux) = Tmux::start() else { return };
@@ -173,7 +75,7 @@ fn a_flood_of_200k_messages_keeps_the_full_screen_ui_within_a_fixed_memory_bound
             ),
         );
         tmux.wait_screen("flooded", "the connected status", |s| s.contains(" connected "));
-        let pid = pane_pid(&tmux, "flooded");
+        let pid = tmux.pane_pid("flooded");
         let baseline = common::memory_kib(pid, "VmHWM");
 
         const N: usize = 200_000;

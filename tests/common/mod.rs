@@ -7,6 +7,8 @@
 // Each test crate includes this module and uses a different part of it.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -283,7 +285,8 @@ pub struct Lines {
 }
 
 impl Lines {
-    fn spawn(label: String, stream: impl Read + Send + 'static) -> Lines {
+    /// Reads `stream` line by line on a thread of its own (so the writer never blocks on it).
+    pub fn spawn(label: String, stream: impl Read + Send + 'static) -> Lines {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stream).lines() {
@@ -435,8 +438,14 @@ impl Komunikator {
 
     /// The binary with exactly these arguments.
     pub fn spawn_args(label: &str, args: &[&str]) -> Komunikator {
+        Self::spawn_custom(label, args, |_| {})
+    }
+
+    /// [`Komunikator::spawn_args`], with the command adjusted by `customize` before it starts.
+    pub fn spawn_custom(label: &str, args: &[&str], customize: impl FnOnce(&mut Command)) -> Komunikator {
         let mut command = Command::new(binary());
         isolate(&mut command);
+        customize(&mut command);
         let mut child = command
             .args(args)
             .env("TZ", "UTC")
@@ -484,6 +493,17 @@ impl Komunikator {
     /// Ends standard input: a clean quit.
     pub fn close_stdin(&mut self) {
         self.stdin = None;
+    }
+
+    /// Hands standard input over, e.g. to a thread that writes a lot into it;
+    /// dropping it is the end of input.
+    pub fn take_stdin(&mut self) -> ChildStdin {
+        self.stdin.take().expect("stdin is still open")
+    }
+
+    /// How the process ended, if it has; never waits.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().expect("try_wait")
     }
 
     /// SIGKILL: no goodbye, the broker has to publish the will.
