@@ -14,10 +14,12 @@ use tokio::sync::mpsc;
 use crate::app::{Effect, Event, NetEvent, State, EXIT_OK, EXIT_UNSENT};
 use crate::edge::{instant_of, sleep_until};
 use crate::net::{self, Handle};
-use crate::output::Output;
+use crate::output::pipe::{is_pipe_or_socket, Pipe};
+use crate::output::{GapMarker, Output};
 use crate::settings::{Mode, Settings};
 pub use format::{gap_line, Clock, Formatter, GAP_REASON};
 use input::Input;
+use std::os::fd::{AsFd, AsRawFd};
 
 /// Events handled before output is handed to the writer, so a flood is
 /// written in large blocks.
@@ -34,38 +36,87 @@ pub async fn run(settings: Settings) -> i32 {
     net::alongside(session, front_end(settings, handle, net_rx)).await
 }
 
-/// stdout and stderr, each on its own writer thread.
-struct Streams {
-    stdout: Output,
-    stderr: Output,
+/// stdout: written by the event loop itself when it is a pipe or a socket
+/// (non-blocking: the hot path of scripts), else by a thread of its own (a
+/// terminal, which cannot be made non-blocking without touching the shell's
+/// own terminal, or a file).
+enum Stdout {
+    Pipe(Pipe),
+    Thread(Output),
 }
 
-impl Streams {
-    fn start(json: bool) -> Streams {
-        let stdout_gap = Box::new(move |n| gap_line(json, n, chrono::Utc::now()));
-        let stderr_gap = Box::new(|n| format!("komunikator: {n} notices not shown: {GAP_REASON}\n").into_bytes());
-        Streams {
-            stdout: Output::spawn("stdout", std::io::stdout(), Some(OUTPUT_BOUND), Some(stdout_gap), || {}),
-            stderr: Output::spawn("stderr", std::io::stderr(), Some(OUTPUT_BOUND), Some(stderr_gap), || {}),
+impl Stdout {
+    fn start(json: bool) -> Stdout {
+        let gap = move || -> GapMarker { Box::new(move |n| gap_line(json, n, chrono::Utc::now())) };
+        let fd = std::io::stdout();
+        if is_pipe_or_socket(fd.as_fd()) {
+            if let Ok(pipe) = Pipe::new(fd.as_raw_fd(), OUTPUT_BOUND, gap()) {
+                return Stdout::Pipe(pipe);
+            }
+        }
+        Stdout::Thread(Output::spawn("stdout", fd, Some(OUTPUT_BOUND), Some(gap()), || {}))
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        match self {
+            Stdout::Pipe(pipe) => pipe.push(bytes),
+            Stdout::Thread(output) => output.push(bytes),
         }
     }
 
-    fn report(&self, text: &str) {
-        self.stderr.push(format!("komunikator: {text}\n").as_bytes());
+    fn broken(&self) -> bool {
+        match self {
+            Stdout::Pipe(pipe) => pipe.broken(),
+            Stdout::Thread(output) => output.broken(),
+        }
     }
 
-    /// Writes everything still queued (waiting for slow readers), then stops.
-    fn finish(self) {
-        self.stdout.finish();
-        self.stderr.finish();
+    /// True while the event loop has output to write when the reader is ready.
+    fn pending(&self) -> bool {
+        matches!(self, Stdout::Pipe(pipe) if pipe.pending())
+    }
+
+    async fn flush_some(&mut self) {
+        if let Stdout::Pipe(pipe) = self {
+            pipe.flush_some().await;
+        }
+    }
+
+    /// Writes everything still queued, however long the reader takes.
+    async fn finish(&mut self) {
+        match self {
+            Stdout::Pipe(pipe) => pipe.finish().await,
+            Stdout::Thread(output) => output.finish(),
+        }
+    }
+}
+
+/// stderr (notices) on a thread of its own.
+struct Notices(Output);
+
+impl Notices {
+    fn start() -> Notices {
+        let gap: GapMarker = Box::new(|n| format!("komunikator: {n} notices not shown: {GAP_REASON}\n").into_bytes());
+        Notices(Output::spawn(
+            "stderr",
+            std::io::stderr(),
+            Some(OUTPUT_BOUND),
+            Some(gap),
+            || {},
+        ))
+    }
+
+    fn report(&self, text: &str) {
+        self.0.push(format!("komunikator: {text}\n").as_bytes());
     }
 }
 
 async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receiver<NetEvent>) -> i32 {
     let json = matches!(settings.mode, Mode::Line { json: true });
-    let streams = Streams::start(json);
+    let mut stdout = Stdout::start(json);
+    let notices = Notices::start();
     if let Some(listen) = settings.hosting {
-        streams.report(&format!(
+        notices.report(&format!(
             "hosting a broker on {listen}; others join with: komunikator -s <this machine> -p {} NAME",
             listen.port()
         ));
@@ -84,8 +135,18 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
     let code = 'run: loop {
         if pending.is_empty() {
             input.want(state.lines_wanted().min(READ_AHEAD));
-            let event = next_event(&mut net_rx, &input, &mut stdin_open, &state, &mut signals).await;
-            pending.push(event);
+            let waits = Waits {
+                net_rx: &mut net_rx,
+                input: &input,
+                stdin_open: &mut stdin_open,
+                signals: &mut signals,
+                stdout: &mut stdout,
+            };
+            match next_event(waits, &state).await {
+                Some(event) => pending.push(event),
+                // Only output was written: nothing for the state.
+                None => continue,
+            }
         }
         let mut handled = 0;
         // One clock reading per batch: a batch takes well under a millisecond.
@@ -94,7 +155,7 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
             handled += 1;
             state.update_into(event, now, &mut fx);
             for effect in fx.drain(..) {
-                match perform(&handle, effect, &mut formatter, &mut out, &streams) {
+                match perform(&handle, effect, &mut formatter, &mut out, &notices) {
                     Step::Continue => {}
                     Step::Then(event) => pending.push(event),
                     Step::Exit(code) => break 'run code,
@@ -106,23 +167,23 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
                 }
             }
         }
-        streams.stdout.push(&out);
+        stdout.push(&out);
         out.clear();
-        if !reader_gone && streams.stdout.broken() {
+        if !reader_gone && stdout.broken() {
             // stdout is gone (a closed pipe): nobody is listening, leave cleanly.
             reader_gone = true;
             pending.push(Event::Quit);
         }
     };
-    streams.stdout.push(&out);
+    stdout.push(&out);
     // Lines read but never taken (the client was leaving): named, never dropped silently.
     let unread = input.stop();
     let code = if unread.is_empty() {
         code
     } else {
-        streams.report(&format!("{} line(s) read from input but not sent:", unread.len()));
+        notices.report(&format!("{} line(s) read from input but not sent:", unread.len()));
         for line in &unread {
-            streams.report(&format!("not sent: {}", crate::protocol::sanitize::name(line)));
+            notices.report(&format!("not sent: {}", crate::protocol::sanitize::name(line)));
         }
         if code == EXIT_OK {
             EXIT_UNSENT
@@ -130,7 +191,8 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
             code
         }
     };
-    streams.finish();
+    stdout.finish().await;
+    notices.0.finish();
     code
 }
 
@@ -151,31 +213,38 @@ impl Signals {
     }
 }
 
-/// Waits for the next thing to happen. stdin is read only while the state
-/// takes input: that is the back-pressure on a pipe.
-async fn next_event(
-    net_rx: &mut mpsc::Receiver<NetEvent>,
-    input: &Input,
-    stdin_open: &mut bool,
-    state: &State,
-    signals: &mut Signals,
-) -> Event {
+/// What the loop waits on besides the state's own deadline.
+struct Waits<'a> {
+    net_rx: &'a mut mpsc::Receiver<NetEvent>,
+    input: &'a Input,
+    stdin_open: &'a mut bool,
+    signals: &'a mut Signals,
+    stdout: &'a mut Stdout,
+}
+
+/// Waits for the next thing to happen; `None` when only output was written.
+/// stdin is read only while the state takes input: that is the
+/// back-pressure on a pipe.
+async fn next_event(w: Waits<'_>, state: &State) -> Option<Event> {
     let quit_at = instant_of(state.quit_deadline());
-    let reading = *stdin_open && state.takes_input();
-    tokio::select! {
-        Some(net) = net_rx.recv() => Event::Net(net),
-        line = input.next(), if reading => match line {
+    let reading = *w.stdin_open && state.takes_input();
+    let writing = w.stdout.pending();
+    let event = tokio::select! {
+        Some(net) = w.net_rx.recv() => Event::Net(net),
+        line = w.input.next(), if reading => match line {
             Some(line) => Event::Line(line),
             None => {
-                *stdin_open = false;
+                *w.stdin_open = false;
                 Event::Quit
             }
         },
-        _ = signals.interrupt.recv() => Event::Interrupt,
-        _ = signals.terminate.recv() => Event::Quit,
-        _ = signals.hangup.recv() => Event::Quit,
+        _ = w.signals.interrupt.recv() => Event::Interrupt,
+        _ = w.signals.terminate.recv() => Event::Quit,
+        _ = w.signals.hangup.recv() => Event::Quit,
         _ = sleep_until(quit_at) => Event::QuitTimeout,
-    }
+        _ = w.stdout.flush_some(), if writing => return None,
+    };
+    Some(event)
 }
 
 enum Step {
@@ -184,14 +253,14 @@ enum Step {
     Exit(i32),
 }
 
-fn perform(handle: &Handle, effect: Effect, formatter: &mut Formatter, out: &mut Vec<u8>, streams: &Streams) -> Step {
+fn perform(handle: &Handle, effect: Effect, formatter: &mut Formatter, out: &mut Vec<u8>, notices: &Notices) -> Step {
     match effect {
         Effect::Print(record) => {
             let _ = formatter.write(out, &record);
         }
-        Effect::Report(text) | Effect::Farewell(text) => streams.report(&text),
+        Effect::Report(text) | Effect::Farewell(text) => notices.report(&text),
         Effect::Fail(text) => {
-            streams.report(&text);
+            notices.report(&text);
             return Step::Exit(crate::app::EXIT_FAILED);
         }
         Effect::Exit(code) => return Step::Exit(code),

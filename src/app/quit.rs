@@ -262,12 +262,17 @@ impl State {
         if let Some(q) = &mut self.quitting {
             q.status = EXIT_UNSENT;
         }
-        let why = match &self.conn {
-            Conn::Connected { .. } => "the broker did not acknowledge them in time".to_owned(),
-            Conn::Reconnecting { reason, .. } => sanitize::name(reason).into_owned(),
-            Conn::Connecting => format!("could not connect to {}", self.settings.address()),
+        // Connected, they were handed to the broker but not acknowledged:
+        // they may still arrive, and saying "not sent" would be false.
+        let (what, why) = match &self.conn {
+            Conn::Connected { .. } => (
+                "not acknowledged",
+                "the broker did not acknowledge them in time (they may still arrive)".to_owned(),
+            ),
+            Conn::Reconnecting { reason, .. } => ("not sent", sanitize::name(reason).into_owned()),
+            Conn::Connecting => ("not sent", format!("could not connect to {}", self.settings.address())),
         };
-        fx.push(Effect::Farewell(format!("{} message(s) not sent: {why}", unsent.len())));
+        fx.push(Effect::Farewell(format!("{} message(s) {what}: {why}", unsent.len())));
         for publish in &unsent {
             let to = match self.topics.parse(&publish.topic) {
                 TopicRef::Direct(user) => format!("@{user}"),
@@ -280,8 +285,8 @@ impl State {
                 .chars()
                 .take(UNSENT_PREVIEW)
                 .collect();
-            fx.push(Effect::Farewell(format!("not sent to {to}: {shown}")));
-            self.mark_failed(publish.tag, "not sent: quit before the broker could take it");
+            fx.push(Effect::Farewell(format!("{what} to {to}: {shown}")));
+            self.mark_failed(publish.tag, &format!("{what}: quit before the broker took it"));
         }
     }
 }

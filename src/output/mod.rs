@@ -8,17 +8,16 @@
 //! thread are dropped and counted, and a marker saying how many takes their
 //! place in the output.
 
+mod lines;
+pub mod pipe;
+
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-/// Makes the line that stands for `missed` dropped lines (ending in `\n`).
-pub type GapMarker = Box<dyn Fn(usize) -> Vec<u8> + Send>;
+pub use lines::{GapMarker, Lines};
 
-#[derive(Default)]
 struct Queue {
-    bytes: Vec<u8>,
-    /// Lines dropped from the front of `bytes` since the last hand-over.
-    dropped: usize,
+    lines: Lines,
     /// The thread is writing a hand-over (or has not taken the queue yet).
     busy: bool,
     /// The thread waits for work and must be woken.
@@ -27,6 +26,18 @@ struct Queue {
     closed: bool,
     /// Writing failed (the reader went away): nothing more is written.
     broken: bool,
+}
+
+impl Queue {
+    fn new(bound: usize) -> Self {
+        Queue {
+            lines: Lines::new(bound),
+            busy: false,
+            asleep: false,
+            closed: false,
+            broken: false,
+        }
+    }
 }
 
 struct Shared {
@@ -45,16 +56,15 @@ impl Shared {
 /// One output stream written on its own thread.
 pub struct Output {
     shared: Arc<Shared>,
-    /// Bytes held at most; `None`: hold everything (screen frames, which the
-    /// UI does not produce while the previous one is being written).
-    bound: Option<usize>,
     /// The writer thread, until [`Output::finish`] joins it.
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Output {
     /// Starts the writer thread for `sink`. `bound` and `gap` (both or neither)
-    /// make it a line queue that drops its oldest lines past `bound` bytes.
+    /// make it a line queue that drops its oldest lines past `bound` bytes;
+    /// without, everything is held (screen frames: the UI makes no new frame
+    /// while the last one is being written).
     /// `written` is called on the writer thread after each hand-over is written.
     pub fn spawn(
         name: &str,
@@ -63,8 +73,9 @@ impl Output {
         gap: Option<GapMarker>,
         mut written: impl FnMut() + Send + 'static,
     ) -> Output {
+        let gap = gap.unwrap_or_else(|| Box::new(|_| Vec::new()));
         let shared = Arc::new(Shared {
-            queue: Mutex::new(Queue::default()),
+            queue: Mutex::new(Queue::new(bound.unwrap_or(usize::MAX))),
             changed: Condvar::new(),
         });
         let theirs = shared.clone();
@@ -73,40 +84,30 @@ impl Output {
             .spawn(move || {
                 let mut chunk = Vec::new();
                 loop {
-                    let dropped;
                     {
                         let mut q = theirs.lock();
-                        while q.bytes.is_empty() && q.dropped == 0 && !q.closed {
+                        while q.lines.is_empty() && !q.closed {
                             q.busy = false;
                             theirs.changed.notify_all();
                             q.asleep = true;
                             q = theirs.changed.wait(q).unwrap_or_else(|p| p.into_inner());
                             q.asleep = false;
                         }
-                        if q.bytes.is_empty() && q.dropped == 0 {
+                        if q.lines.is_empty() {
                             q.busy = false;
                             theirs.changed.notify_all();
                             return;
                         }
                         q.busy = true;
                         // Swap, so neither side allocates once both buffers have grown.
-                        std::mem::swap(&mut chunk, &mut q.bytes);
-                        dropped = std::mem::take(&mut q.dropped);
+                        q.lines.take_into(&mut chunk, &gap);
                     }
-                    let marker = match (&gap, dropped) {
-                        (Some(gap), n) if n > 0 => gap(n),
-                        _ => Vec::new(),
-                    };
-                    let result = sink
-                        .write_all(&marker)
-                        .and_then(|()| sink.write_all(&chunk))
-                        .and_then(|()| sink.flush());
-                    chunk.clear();
+                    let result = sink.write_all(&chunk).and_then(|()| sink.flush());
                     if result.is_err() {
                         let mut q = theirs.lock();
                         q.broken = true;
                         q.busy = false;
-                        q.bytes = Vec::new();
+                        q.lines = Lines::new(0);
                         theirs.changed.notify_all();
                         return;
                     }
@@ -116,7 +117,6 @@ impl Output {
             .expect("the output thread starts");
         Output {
             shared,
-            bound,
             thread: Mutex::new(Some(thread)),
         }
     }
@@ -130,10 +130,7 @@ impl Output {
         if q.broken || q.closed {
             return;
         }
-        q.bytes.extend_from_slice(bytes);
-        if let Some(bound) = self.bound {
-            drop_oldest_lines(&mut q, bound);
-        }
+        q.lines.push(bytes);
         q.busy = true;
         if q.asleep {
             self.shared.changed.notify_all();
@@ -169,25 +166,6 @@ impl Drop for Output {
     fn drop(&mut self) {
         self.finish();
     }
-}
-
-/// Drops whole lines from the front until at most `bound` bytes are held.
-fn drop_oldest_lines(q: &mut Queue, bound: usize) {
-    if q.bytes.len() <= bound {
-        return;
-    }
-    let excess = q.bytes.len() - bound;
-    // Cut after the line that holds the `excess`-th byte, so no line is split.
-    let cut = match memchr_from(&q.bytes, excess.saturating_sub(1)) {
-        Some(newline) => newline + 1,
-        None => q.bytes.len(),
-    };
-    q.dropped += q.bytes[..cut].iter().filter(|&&b| b == b'\n').count();
-    q.bytes.drain(..cut);
-}
-
-fn memchr_from(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i)
 }
 
 #[cfg(test)]
@@ -230,7 +208,7 @@ mod tests {
         let output = Output::spawn("test-output", sink, Some(20), Some(marker), || {});
         // The first line is taken by the thread, which then blocks on the gate.
         output.push(b"first\n");
-        while !output.shared.lock().bytes.is_empty() {
+        while !output.shared.lock().lines.is_empty() {
             std::thread::yield_now();
         }
         for n in 0..100 {
