@@ -143,6 +143,11 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
                 stdout: &mut stdout,
             };
             match next_event(waits, &state).await {
+                Some(quit @ (Event::Quit | Event::Interrupt)) if !state.is_quitting() => {
+                    // Lines already read were typed before the signal: they go first.
+                    pending.push(quit);
+                    pending.extend(input.take_queued().into_iter().rev().map(Event::Line));
+                }
                 Some(event) => pending.push(event),
                 // Only output was written: nothing for the state.
                 None => continue,

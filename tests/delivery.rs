@@ -48,15 +48,6 @@ const QUIET: Duration = Duration::from_secs(3);
 // ---------------------------------------------------------------------------
 // Helpers: observers, comparisons, and how a client left.
 
-/// Line mode through `port` (a proxy) instead of the broker's own.
-fn spawn_via(port: u16, name: &str, extra: &[&str]) -> Komunikator {
-    let port = port.to_string();
-    let mut args = vec!["--no-tui", "-s", "127.0.0.1", "-p", &port];
-    args.extend(extra);
-    args.push(name);
-    Komunikator::spawn_args(name, &args)
-}
-
 fn is_lost(line: &str) -> bool {
     line.starts_with("komunikator: connection lost: ")
 }
@@ -372,7 +363,7 @@ const TYPED_WHILE_DOWN: [&str; 3] = ["first while down", "second while down", "t
 /// subscribed): the lines must arrive, soon, and the client exit 0.
 fn quit_while_down_then_the_broker_returns(broker: &mut Broker, name: &str, then: impl Fn(&mut Komunikator)) {
     let proxy = Proxy::start(broker.port, ProxyMode::Forward);
-    let mut client = spawn_via(proxy.port, name, &[]);
+    let mut client = Komunikator::spawn_via(proxy.port, name, &[]);
     client.wait_ready();
     proxy.set_mode(ProxyMode::Refuse);
     broker.stop();
@@ -455,6 +446,14 @@ fn typed_while_down_for_good(broker: &mut Broker, extra: &[&str]) -> Komunikator
     for line in TYPED_TO_GIVE_UP {
         client.send_line(line);
     }
+    // Taken into the outbox (not only written into the pipe) before the test goes on.
+    let waiting = format!(
+        "not connected: {} message(s) waiting to be sent",
+        TYPED_TO_GIVE_UP.len()
+    );
+    client
+        .stderr
+        .wait_for("taking every typed line", WAIT, |l| l.ends_with(&waiting));
     client
 }
 

@@ -13,15 +13,6 @@ use common::{
     Presence, Probe, Proxy, ProxyMode, RawPublisher, WAIT,
 };
 
-/// Line mode through `port` (a proxy) instead of the broker's own.
-fn spawn_via(port: u16, name: &str, extra: &[&str]) -> Komunikator {
-    let port = port.to_string();
-    let mut args = vec!["--no-tui", "-s", "127.0.0.1", "-p", &port];
-    args.extend(extra);
-    args.push(name);
-    Komunikator::spawn_args(name, &args)
-}
-
 fn is_lost(line: &str) -> bool {
     line.starts_with("komunikator: connection lost: ") && line.contains("; reconnecting in ")
 }
@@ -128,7 +119,7 @@ fn lines_typed_while_disconnected_arrive_once_each_in_order() {
         // alice reaches the broker through a proxy, so that she comes back
         // only after bob has re-subscribed (the broker keeps no sessions).
         let proxy = Proxy::start(broker.port, ProxyMode::Forward);
-        let mut alice = spawn_via(proxy.port, "alice", &[]);
+        let mut alice = Komunikator::spawn_via(proxy.port, "alice", &[]);
         alice.wait_ready();
         let mut bob = Komunikator::join(broker, "bob", &[]);
         alice.send_line("before");
@@ -169,7 +160,7 @@ fn lines_typed_while_disconnected_arrive_once_each_in_order() {
 fn a_half_open_link_is_noticed_and_the_message_in_flight_arrives_once() {
     with_each_broker("half_open_proxy", |broker| {
         let proxy = Proxy::start(broker.port, ProxyMode::Forward);
-        let mut alice = spawn_via(proxy.port, "alice", &["--keep-alive", "2"]);
+        let mut alice = Komunikator::spawn_via(proxy.port, "alice", &["--keep-alive", "2"]);
         alice.wait_ready();
         let mut bob = Komunikator::join(broker, "bob", &[]);
         alice.send_line("before");

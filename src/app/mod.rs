@@ -97,7 +97,7 @@ pub enum Event {
     Net(NetEvent),
     /// Time passed (only sent while something on screen counts down).
     Tick,
-    /// End of input, SIGTERM, SIGHUP, `/quit`'s keys: leave once what waits is sent.
+    /// End of input, SIGTERM, SIGHUP (the UI: Ctrl-C, Ctrl-D; `/quit` comes as a line): leave once what waits is sent.
     Quit,
     /// SIGINT: quit, or when already quitting, stop waiting and leave now.
     Interrupt,

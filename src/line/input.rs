@@ -88,6 +88,11 @@ impl Input {
         }
     }
 
+    /// The lines read and waiting, in order (reading goes on).
+    pub fn take_queued(&self) -> Vec<String> {
+        self.shared.lock().lines.drain(..).collect()
+    }
+
     /// Stops reading; returns the lines read but never taken, in order.
     pub fn stop(&self) -> Vec<String> {
         let mut inbox = self.shared.lock();
@@ -167,6 +172,17 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
         assert_eq!(input.stop(), ["b"]);
+    }
+
+    #[tokio::test]
+    async fn queued_lines_can_be_taken_at_once_in_order() {
+        let input = input("one\ntwo\nthree\n");
+        input.want(3);
+        while input.shared.lock().lines.len() < 3 {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        assert_eq!(input.take_queued(), ["one", "two", "three"]);
+        assert!(input.stop().is_empty());
     }
 
     #[tokio::test]

@@ -429,7 +429,12 @@ pub fn isolate(command: &mut Command) {
 impl Komunikator {
     /// `komunikator --no-tui -s 127.0.0.1 -p PORT EXTRA... NAME`; not yet connected.
     pub fn spawn(broker: &Broker, name: &str, extra: &[&str]) -> Komunikator {
-        let port = broker.port.to_string();
+        Self::spawn_via(broker.port, name, extra)
+    }
+
+    /// Line mode on 127.0.0.1:`port` (a proxy, say) instead of a broker's own port.
+    pub fn spawn_via(port: u16, name: &str, extra: &[&str]) -> Komunikator {
+        let port = port.to_string();
         let mut args = vec!["--no-tui", "-s", "127.0.0.1", "-p", &port];
         args.extend(extra);
         args.push(name);
