@@ -21,7 +21,7 @@ mod common;
 
 use std::io::{BufWriter, Write};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus};
 use std::sync::mpsc;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -29,8 +29,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 use common::tmux::{ui_command_with, Tmux};
 use common::{
-    binary, chat_payload, is_chat_line, isolate, memory_kib, with_each_broker, with_each_broker_mut, Broker,
-    BrokerKind, Finished, Komunikator, Lines, Presence, Probe, Proxy, ProxyMode, RawPublisher, Received, WAIT,
+    chat_payload, is_chat_line, memory_kib, spawn_piped, with_each_broker, with_each_broker_mut, Broker, BrokerKind,
+    Finished, Komunikator, Lines, Presence, Probe, Proxy, ProxyMode, RawPublisher, Received, WAIT,
 };
 
 /// Exit status of a quit that left messages unsent.
@@ -457,24 +457,28 @@ fn typed_while_down_for_good(broker: &mut Broker, extra: &[&str]) -> Komunikator
     client
 }
 
+/// Ends the input of a client that cannot reach its broker, and waits for
+/// its exit, which must be status 3; returns how it ended and how long it took.
+fn end_input_and_exit_unsent(what: &str, mut client: Komunikator, timeout: Duration) -> (Finished, Duration) {
+    client.close_stdin();
+    let input_ended = Instant::now();
+    let done = client.finish(timeout);
+    let took = input_ended.elapsed();
+    eprintln!("{what} with the broker gone: exited {:?} after {took:?}", done.status);
+    assert_eq!(
+        done.status.code(),
+        Some(EXIT_UNSENT),
+        "stderr:\n{}",
+        done.stderr.join("\n")
+    );
+    (done, took)
+}
+
 #[test]
 fn with_the_broker_gone_the_drain_gives_up_after_drain_timeout_and_names_what_was_not_sent() {
     with_each_broker_mut("drain_timeout", |broker| {
-        let mut client = typed_while_down_for_good(broker, &["--drain-timeout", "2"]);
-        client.close_stdin();
-        let input_ended = Instant::now();
-        let done = client.finish(Duration::from_secs(10));
-        let took = input_ended.elapsed();
-        eprintln!(
-            "--drain-timeout 2 with the broker gone: exited {:?} after {took:?}",
-            done.status
-        );
-        assert_eq!(
-            done.status.code(),
-            Some(EXIT_UNSENT),
-            "stderr:\n{}",
-            done.stderr.join("\n")
-        );
+        let client = typed_while_down_for_good(broker, &["--drain-timeout", "2"]);
+        let (done, took) = end_input_and_exit_unsent("--drain-timeout 2", client, Duration::from_secs(10));
         assert!(
             took >= Duration::from_millis(1500),
             "gave up after {took:?}, before the 2 s drain timeout"
@@ -493,21 +497,8 @@ fn with_the_broker_gone_the_drain_gives_up_after_drain_timeout_and_names_what_wa
 #[test]
 fn drain_timeout_zero_exits_at_once_with_status_3() {
     with_each_broker_mut("drain_timeout_zero", |broker| {
-        let mut client = typed_while_down_for_good(broker, &["--drain-timeout", "0"]);
-        client.close_stdin();
-        let input_ended = Instant::now();
-        let done = client.finish(WAIT);
-        let took = input_ended.elapsed();
-        eprintln!(
-            "--drain-timeout 0 with the broker gone: exited {:?} after {took:?}",
-            done.status
-        );
-        assert_eq!(
-            done.status.code(),
-            Some(EXIT_UNSENT),
-            "stderr:\n{}",
-            done.stderr.join("\n")
-        );
+        let client = typed_while_down_for_good(broker, &["--drain-timeout", "0"]);
+        let (done, took) = end_input_and_exit_unsent("--drain-timeout 0", client, WAIT);
         assert!(
             took < Duration::from_secs(3),
             "took {took:?} to exit with nothing to wait for"
@@ -663,18 +654,10 @@ struct Stalled {
 impl Stalled {
     fn start(broker: &Broker, name: &str, extra: &[&str]) -> Stalled {
         let port = broker.port.to_string();
-        let mut command = Command::new(binary());
-        isolate(&mut command);
-        let mut child = command
-            .args(["--no-tui", "-s", "127.0.0.1", "-p", &port])
-            .args(extra)
-            .arg(name)
-            .env("TZ", "UTC")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start komunikator");
+        let mut args = vec!["--no-tui", "-s", "127.0.0.1", "-p", &port];
+        args.extend(extra);
+        args.push(name);
+        let mut child = spawn_piped(&args, |_| {});
         let stderr = Lines::spawn(format!("{name} stderr"), child.stderr.take().expect("piped stderr"));
         let mut stalled = Stalled {
             stdin: child.stdin.take(),

@@ -448,17 +448,7 @@ impl Komunikator {
 
     /// [`Komunikator::spawn_args`], with the command adjusted by `customize` before it starts.
     pub fn spawn_custom(label: &str, args: &[&str], customize: impl FnOnce(&mut Command)) -> Komunikator {
-        let mut command = Command::new(binary());
-        isolate(&mut command);
-        customize(&mut command);
-        let mut child = command
-            .args(args)
-            .env("TZ", "UTC")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start komunikator");
+        let mut child = spawn_piped(args, customize);
         let stdout = Lines::spawn(format!("{label} stdout"), child.stdout.take().expect("piped stdout"));
         let stderr = Lines::spawn(format!("{label} stderr"), child.stderr.take().expect("piped stderr"));
         Komunikator {
@@ -571,6 +561,22 @@ impl Drop for Komunikator {
             let _ = self.child.wait();
         }
     }
+}
+
+/// The binary, isolated from the user's settings, with these arguments and
+/// all three standard streams piped (and not read: that is up to the caller).
+pub fn spawn_piped(args: &[&str], customize: impl FnOnce(&mut Command)) -> Child {
+    let mut command = Command::new(binary());
+    isolate(&mut command);
+    customize(&mut command);
+    command
+        .args(args)
+        .env("TZ", "UTC")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start komunikator")
 }
 
 /// Runs the binary with these arguments and no broker, stdin left open (so
