@@ -9,8 +9,8 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use common::{
-    carries_oversize, chat_payload, cpu_time, is_chat_line, with_each_broker, with_each_broker_mut, Komunikator,
-    Presence, Probe, Proxy, ProxyMode, RawPublisher, WAIT,
+    carries_oversize, chat_payload, cpu_time, is_chat_line, with_each_broker, with_each_broker_mut, Broker,
+    Komunikator, Presence, Probe, Proxy, ProxyMode, RawPublisher, WAIT,
 };
 
 fn is_lost(line: &str) -> bool {
@@ -377,19 +377,26 @@ fn a_retained_message_too_large_to_receive_is_reported_and_retried_slowly() {
     });
 }
 
+/// alice, connected, then the broker stopped and `lines` lines typed: the
+/// outbox (1000) full, the rest not yet read.
+fn outbox_filled_while_down(broker: &mut Broker, lines: usize, extra: &[&str]) -> Komunikator {
+    let mut alice = Komunikator::join(broker, "alice", extra);
+    broker.stop();
+    alice.stderr.wait_for("saying the connection was lost", WAIT, is_lost);
+    for n in 0..lines {
+        alice.send_line(&format!("queued {n}"));
+    }
+    alice.stderr.wait_for("queueing up to the outbox's size", WAIT, |l| {
+        l.contains("not connected: 1000 message(s) waiting to be sent")
+    });
+    alice
+}
+
 #[test]
 fn a_full_outbox_stops_reading_input_until_the_broker_takes_it() {
     with_each_broker_mut("outbox_full", |broker| {
-        let mut alice = Komunikator::join(broker, "alice", &[]);
-        broker.stop();
-        alice.stderr.wait_for("saying the connection was lost", WAIT, is_lost);
         // More than the outbox holds: the rest waits in the pipe, unread.
-        for n in 0..1100 {
-            alice.send_line(&format!("queued {n}"));
-        }
-        alice.stderr.wait_for("queueing up to the outbox's size", WAIT, |l| {
-            l.contains("not connected: 1000 message(s) waiting to be sent")
-        });
+        let mut alice = outbox_filled_while_down(broker, 1100, &[]);
         sleep(Duration::from_millis(300));
         broker.restart();
         // Her own room echoes it back: she re-subscribes before sending.
@@ -411,15 +418,7 @@ fn a_full_outbox_stops_reading_input_until_the_broker_takes_it() {
 #[test]
 fn a_quit_that_cannot_reach_the_broker_names_what_it_leaves_and_exits_3() {
     with_each_broker_mut("outbox_full_quit", |broker| {
-        let mut alice = Komunikator::join(broker, "alice", &["--drain-timeout", "1"]);
-        broker.stop();
-        alice.stderr.wait_for("saying the connection was lost", WAIT, is_lost);
-        for n in 0..1010 {
-            alice.send_line(&format!("queued {n}"));
-        }
-        alice.stderr.wait_for("queueing up to the outbox's size", WAIT, |l| {
-            l.contains("not connected: 1000 message(s) waiting to be sent")
-        });
+        let alice = outbox_filled_while_down(broker, 1010, &["--drain-timeout", "1"]);
         alice.signal(libc::SIGTERM);
         let done = alice.finish(WAIT);
         assert_eq!(done.status.code(), Some(3), "{:?}", done.stderr);
