@@ -14,12 +14,11 @@ use tokio::sync::mpsc;
 use crate::app::{Effect, Event, NetEvent, State, EXIT_OK, EXIT_UNSENT};
 use crate::edge::{instant_of, sleep_until};
 use crate::net::{self, Handle};
-use crate::output::pipe::{is_pipe_or_socket, Pipe};
+use crate::output::pipe::Pipe;
 use crate::output::{GapMarker, Output};
 use crate::settings::{Mode, Settings};
 pub use format::{gap_line, Clock, Formatter, GAP_REASON};
 use input::Input;
-use std::os::fd::{AsFd, AsRawFd};
 
 /// Events handled before output is handed to the writer, so a flood is
 /// written in large blocks.
@@ -36,10 +35,10 @@ pub async fn run(settings: Settings) -> i32 {
     net::alongside(session, front_end(settings, handle, net_rx)).await
 }
 
-/// stdout: written by the event loop itself when it is a pipe or a socket
-/// (non-blocking: the hot path of scripts), else by a thread of its own (a
-/// terminal, which cannot be made non-blocking without touching the shell's
-/// own terminal, or a file).
+/// stdout: written by the event loop itself when it is a pipe (non-blocking:
+/// the hot path of scripts), else by a thread of its own (a terminal, which
+/// cannot be made non-blocking without touching the shell's own terminal, a
+/// file, or a socket).
 enum Stdout {
     Pipe(Pipe),
     Thread(Output),
@@ -49,10 +48,8 @@ impl Stdout {
     fn start(json: bool) -> Stdout {
         let gap = move || -> GapMarker { Box::new(move |n| gap_line(json, n, chrono::Utc::now())) };
         let fd = std::io::stdout();
-        if is_pipe_or_socket(fd.as_fd()) {
-            if let Ok(pipe) = Pipe::new(fd.as_raw_fd(), OUTPUT_BOUND, gap()) {
-                return Stdout::Pipe(pipe);
-            }
+        if let Ok(pipe) = Pipe::stdout(OUTPUT_BOUND, gap()) {
+            return Stdout::Pipe(pipe);
         }
         Stdout::Thread(Output::spawn("stdout", fd, Some(OUTPUT_BOUND), Some(gap()), || {}))
     }

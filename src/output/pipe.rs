@@ -1,77 +1,45 @@
-//! stdout written from the event loop itself when it is a pipe or a socket:
+//! stdout written from the event loop itself when it is a pipe:
 //! the descriptor is made non-blocking (and restored on the way out), what
 //! the reader cannot take yet waits in a bounded [`Lines`] queue, and the
 //! loop writes the rest when the descriptor becomes writable. No thread and
 //! no hand-over per message: the hot path of a script reading `--json`.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::AsFd;
 
-use tokio::io::unix::AsyncFd;
-use tokio::io::Interest;
+use rustix::fs::OFlags;
+use tokio::net::unix::pipe::Sender;
 
 use super::lines::{GapMarker, Lines};
 
-/// A descriptor we do not own (stdout), for the reactor to watch.
-struct Fd(RawFd);
-
-impl AsRawFd for Fd {
-    fn as_raw_fd(&self) -> RawFd {
-        self.0
-    }
-}
-
 pub struct Pipe {
-    fd: AsyncFd<Fd>,
-    /// The file status flags to put back when done.
-    flags: libc::c_int,
+    /// A duplicate of stdout's descriptor: it shares stdout's open file
+    /// description, so the non-blocking flag tokio sets on it is stdout's too.
+    sender: Sender,
+    /// stdout's file status flags before, put back when done.
+    flags: OFlags,
     lines: Lines,
     gap: GapMarker,
     broken: bool,
 }
 
-/// True when `fd` is a pipe, FIFO or socket: the kinds that can be made
-/// non-blocking and watched for writability.
-pub fn is_pipe_or_socket(fd: BorrowedFd<'_>) -> bool {
-    // SAFETY: fstat on a descriptor that is open for the borrow's lifetime,
-    // into a zeroed struct it fills.
-    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) } != 0 {
-        return false;
-    }
-    matches!(stat.st_mode & libc::S_IFMT, libc::S_IFIFO | libc::S_IFSOCK)
-}
-
-fn set_flags(fd: RawFd, flags: libc::c_int) -> io::Result<()> {
-    // SAFETY: F_SETFL on an open descriptor changes only its status flags.
-    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags) } == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 impl Pipe {
-    /// Takes over `fd` (a pipe or socket, see [`is_pipe_or_socket`]); must
+    /// Takes over stdout when it is a pipe or FIFO (an error otherwise: a
+    /// terminal, a file or a socket is written by a thread of its own); must
     /// run inside the tokio runtime.
-    pub fn new(fd: RawFd, bound: usize, gap: GapMarker) -> io::Result<Pipe> {
-        // SAFETY: F_GETFL on a descriptor the process holds open.
-        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-        if flags == -1 {
-            return Err(io::Error::last_os_error());
-        }
-        set_flags(fd, flags | libc::O_NONBLOCK)?;
-        // SAFETY: the descriptor is stdout, open for the life of the process
-        // and never closed or replaced by it; `Fd` always returns it.
-        let registered = unsafe { AsyncFd::register_with_interest(Fd(fd), Interest::WRITABLE) };
-        let fd = match registered {
-            Ok(fd) => fd,
+    pub fn stdout(bound: usize, gap: GapMarker) -> io::Result<Pipe> {
+        let stdout = io::stdout();
+        let flags = rustix::fs::fcntl_getfl(&stdout)?;
+        let sender = Sender::from_owned_fd(stdout.as_fd().try_clone_to_owned()?);
+        let sender = match sender {
+            Ok(sender) => sender,
             Err(e) => {
-                let _ = set_flags(fd, flags);
-                return Err(e.into());
+                let _ = rustix::fs::fcntl_setfl(&stdout, flags);
+                return Err(e);
             }
         };
         Ok(Pipe {
-            fd,
+            sender,
             flags,
             lines: Lines::new(bound),
             gap,
@@ -95,7 +63,7 @@ impl Pipe {
             return;
         }
         if self.lines.is_empty() {
-            match write(self.fd.get_ref().0, bytes) {
+            match self.sender.try_write(bytes) {
                 Ok(n) if n == bytes.len() => return,
                 Ok(n) => self.lines.push_rest(&bytes[n..]),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.lines.push(bytes),
@@ -109,16 +77,16 @@ impl Pipe {
     /// Waits until the reader can take more, then writes what it takes.
     /// Cancel-safe: nothing is taken from the queue unless written.
     pub async fn flush_some(&mut self) {
-        let Ok(mut ready) = self.fd.writable().await else {
+        if self.sender.writable().await.is_err() {
             self.broken = true;
             return;
-        };
+        }
         let pending = self.lines.pending(&self.gap);
-        match ready.try_io(|fd| write(fd.get_ref().0, pending)) {
-            Ok(Ok(n)) => self.lines.written(n),
-            Ok(Err(_)) => self.broken = true,
+        match self.sender.try_write(pending) {
+            Ok(n) => self.lines.written(n),
             // Not writable after all: readiness was cleared, wait again.
-            Err(_would_block) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(_) => self.broken = true,
         }
     }
 
@@ -132,15 +100,6 @@ impl Pipe {
 
 impl Drop for Pipe {
     fn drop(&mut self) {
-        let _ = set_flags(self.fd.get_ref().0, self.flags);
+        let _ = rustix::fs::fcntl_setfl(io::stdout(), self.flags);
     }
-}
-
-fn write(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
-    // SAFETY: writes from a live slice to a descriptor the process holds open.
-    let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(n as usize)
 }
