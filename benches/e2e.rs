@@ -21,19 +21,20 @@
 //! cargo bench --bench e2e -- --rounds 3 --msgs 50000
 //! ```
 //!
-//! Needs `mosquitto` and `mosquitto_sub` on PATH. Every wait is bounded, and
+//! Needs `mosquitto` and `mosquitto_sub` (on PATH or in sbin). Every wait is bounded, and
 //! everything started is stopped on the way out (also on panic).
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use komunikator_testkit::{mosquitto_tool, mqtt, procfs, Broker, MosquittoLog};
 
 const TOPIC: &str = "chat/general";
 const QOS1_WINDOW: u64 = 1000;
@@ -121,78 +122,7 @@ impl Drop for Reaper {
     }
 }
 
-fn free_port() -> u16 {
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free loopback port")
-            .port();
-        if port != 1883 {
-            return port;
-        }
-    }
-}
-
-fn start_broker(dir: &Path, port: u16) -> Child {
-    let conf = dir.join("mosquitto.conf");
-    // Run as root, mosquitto would switch to the `mosquitto` user; stay root so it
-    // can read this file. No queue limits: a slow subscriber must not lose messages.
-    let user = if is_root() { "user root\n" } else { "" };
-    fs::write(
-        &conf,
-        format!(
-            "{user}listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
-             max_queued_messages 0\nmax_queued_bytes 0\nset_tcp_nodelay true\nlog_dest none\n"
-        ),
-    )
-    .expect("write mosquitto.conf");
-    let child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("mosquitto on PATH");
-    let until = Instant::now() + Duration::from_secs(5);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < until, "mosquitto did not listen on {port} within 5 s");
-        thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
-
-fn is_root() -> bool {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
 // ---------------------------------------------------------------- publisher
-
-fn remaining_length(out: &mut Vec<u8>, mut len: usize) {
-    loop {
-        let mut byte = (len % 128) as u8;
-        len /= 128;
-        if len > 0 {
-            byte |= 0x80;
-        }
-        out.push(byte);
-        if len == 0 {
-            break;
-        }
-    }
-}
-
-fn mqtt_string(out: &mut Vec<u8>, s: &[u8]) {
-    out.extend_from_slice(&(s.len() as u16).to_be_bytes());
-    out.extend_from_slice(s);
-}
 
 /// A minimal MQTT 3.1.1 publisher over a plain socket: no library in the way.
 struct Publisher {
@@ -204,21 +134,8 @@ struct Publisher {
 
 impl Publisher {
     fn connect(port: u16, run: &str) -> Publisher {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to mosquitto");
+        let stream = mqtt::connect(port, &format!("e2e-pub-{run}"), 0);
         stream.set_nodelay(true).expect("nodelay");
-        let mut body = Vec::new();
-        mqtt_string(&mut body, b"MQTT");
-        body.extend_from_slice(&[4, 0x02, 0, 0]); // 3.1.1, clean session, no keep-alive
-        mqtt_string(&mut body, format!("e2e-pub-{run}").as_bytes());
-        let mut packet = vec![0x10];
-        remaining_length(&mut packet, body.len());
-        packet.extend_from_slice(&body);
-        stream.write_all(&packet).expect("send CONNECT");
-        let mut connack = [0u8; 4];
-        stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-        stream.read_exact(&mut connack).expect("CONNACK");
-        assert_eq!((connack[0], connack[3]), (0x20, 0), "broker refused the publisher");
-        stream.set_read_timeout(None).expect("timeout");
         Publisher {
             stream,
             acked: None,
@@ -257,13 +174,7 @@ impl Publisher {
             now_us(),
             self.ts
         );
-        let len = 2 + TOPIC.len() + if qos > 0 { 2 } else { 0 } + payload.len();
-        out.push(0x30 | (qos << 1));
-        remaining_length(out, len);
-        mqtt_string(out, TOPIC.as_bytes());
-        if qos > 0 {
-            out.extend_from_slice(&pkid.to_be_bytes());
-        }
+        mqtt::publish_header(out, TOPIC, qos, false, pkid, payload.len());
         out.extend_from_slice(payload.as_bytes());
     }
 
@@ -400,41 +311,6 @@ fn read_lines(stdout: impl Read, seen: Arc<Mutex<Seen>>, label: String) {
     }
 }
 
-/// CPU time of all the process's threads, in ns (scheduler accounting).
-fn cpu_ns(pid: u32) -> u64 {
-    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
-    };
-    tasks
-        .filter_map(|t| t.ok())
-        .filter_map(|t| fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
-        .sum()
-}
-
-/// User and system CPU time (all threads), in clock ticks (`CLK_TCK`, 100 on Linux).
-fn user_sys_ticks(pid: u32) -> (u64, u64) {
-    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return (0, 0);
-    };
-    // Fields after the command name, which may hold spaces: state is field 3.
-    let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse().ok()).unwrap_or(0);
-    (field(14), field(15))
-}
-
-fn peak_rss_kib(pid: u32) -> u64 {
-    fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Test {
     Flood(u8),
@@ -465,7 +341,7 @@ struct Outcome {
 
 static RUN: AtomicU64 = AtomicU64::new(0);
 
-fn run_one(builds: &[String], port: u16, sub: Sub, test: Test, opts: &Options) -> Outcome {
+fn run_one(builds: &[String], mosquitto_sub: &Path, port: u16, sub: Sub, test: Test, opts: &Options) -> Outcome {
     let run = RUN.fetch_add(1, Ordering::Relaxed);
     let run_id = format!("r{run}-{}", std::process::id());
     let (qos, count, pace) = match test {
@@ -486,7 +362,7 @@ fn run_one(builds: &[String], port: u16, sub: Sub, test: Test, opts: &Options) -
             c
         }
         Sub::MosquittoSub => {
-            let mut c = Command::new("mosquitto_sub");
+            let mut c = Command::new(mosquitto_sub);
             c.args(["-h", "127.0.0.1", "-p", &port_s, "-t", TOPIC, "-q", &qos_s]);
             c
         }
@@ -500,7 +376,7 @@ fn run_one(builds: &[String], port: u16, sub: Sub, test: Test, opts: &Options) -
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", sub.name(builds)));
     let mut reaper = Reaper(vec![child]);
     let child = &mut reaper.0[0];
-    let pid = child.id();
+    let pid = child.id() as i32;
     let stdin = child.stdin.take();
     let stdout = child.stdout.take().expect("piped stdout");
     let label = format!("m{run}");
@@ -533,8 +409,8 @@ fn run_one(builds: &[String], port: u16, sub: Sub, test: Test, opts: &Options) -
             sub.name(builds)
         );
     };
-    let cpu_before = cpu_ns(pid);
-    let ticks_before = user_sys_ticks(pid);
+    let cpu_before = procfs::scheduled_ns(pid);
+    let ticks_before = procfs::user_sys_ticks(pid);
 
     let done = Arc::new(AtomicBool::new(false));
     let publishing = {
@@ -559,13 +435,13 @@ fn run_one(builds: &[String], port: u16, sub: Sub, test: Test, opts: &Options) -
         thread::sleep(Duration::from_millis(2));
     }
     // Stragglers of a timed-out run must not be waited for forever.
-    let cpu = cpu_ns(pid).saturating_sub(cpu_before);
-    let ticks = user_sys_ticks(pid);
+    let cpu = procfs::scheduled_ns(pid).saturating_sub(cpu_before);
+    let ticks = procfs::user_sys_ticks(pid);
     let (user_ticks, sys_ticks) = (
         ticks.0.saturating_sub(ticks_before.0),
         ticks.1.saturating_sub(ticks_before.1),
     );
-    let rss = peak_rss_kib(pid);
+    let rss = procfs::try_memory_kib(pid, "VmHWM").unwrap_or(0);
     let publisher = publishing.join().expect("publisher");
     drop(publisher);
 
@@ -581,6 +457,7 @@ fn run_one(builds: &[String], port: u16, sub: Sub, test: Test, opts: &Options) -
     drop(reaper);
     let _ = reader.join();
 
+    let ticks_per_second = procfs::ticks_per_second() as f64;
     let seen = seen.lock().expect("seen");
     let mut lat: Vec<u64> = seen.latency.iter().flatten().copied().collect();
     lat.sort_unstable();
@@ -601,8 +478,8 @@ fn run_one(builds: &[String], port: u16, sub: Sub, test: Test, opts: &Options) -
             f64::NAN
         },
         cpu_per_100k: cpu as f64 / 1e9 * 100_000.0 / count as f64,
-        user_per_100k: user_ticks as f64 / 100.0 * 100_000.0 / count as f64,
-        sys_per_100k: sys_ticks as f64 / 100.0 * 100_000.0 / count as f64,
+        user_per_100k: user_ticks as f64 / ticks_per_second * 100_000.0 / count as f64,
+        sys_per_100k: sys_ticks as f64 / ticks_per_second * 100_000.0 / count as f64,
         rss_mib: rss as f64 / 1024.0,
         p50_us: pct(0.50),
         p99_us: pct(0.99),
@@ -633,18 +510,16 @@ fn bench() -> i32 {
     let opts = options();
     let komunikator = env!("CARGO_BIN_EXE_komunikator");
     let started = Instant::now();
-    for tool in ["mosquitto", "mosquitto_sub"] {
-        let found = std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).exists()))
-            .unwrap_or(false);
-        if !found {
-            eprintln!("e2e: `{tool}` is not on PATH (apt-get install mosquitto mosquitto-clients)");
-            return 1;
-        }
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let _broker = Reaper(vec![start_broker(dir.path(), port)]);
+    // Missing tools fail the bench (status 1); the notice says which.
+    let Some(mosquitto_sub) = mosquitto_tool("mosquitto_sub") else {
+        return 1;
+    };
+    // No queue limits: a slow subscriber must not lose messages.
+    let Some(broker) = Broker::start_mosquitto_with(MosquittoLog::Off, "max_queued_bytes 0\nset_tcp_nodelay true\n")
+    else {
+        return 1;
+    };
+    let port = broker.port;
     let cores = thread::available_parallelism().map_or(0, |n| n.get());
     println!(
         "e2e: mosquitto on 127.0.0.1:{port}; {} msgs/flood, {} msgs at {}/s for latency, {} round(s); {cores} cores",
@@ -672,7 +547,7 @@ fn bench() -> i32 {
                 order.reverse();
             }
             for sub in order {
-                let o = run_one(&builds, port, sub, test, &opts);
+                let o = run_one(&builds, &mosquitto_sub, port, sub, test, &opts);
                 println!(
                     "round {} {:<14} {:<14} missing {:>6}  {:>9.0}/s  cpu {:>6.3} s/100k  rss {:>5.1} MiB  p50 {:>7.0} µs  p99 {:>7.0} µs  ready {:>5.0} ms",
                     round + 1,

@@ -1,9 +1,9 @@
 //! Chatting end to end: the real binary in line mode against real brokers.
 
-mod common;
+use komunikator_testkit as testkit;
 
-use common::{chat_payload, is_action_line, is_chat_line, with_each_broker, Komunikator, Probe, WAIT};
 use serde_json::Value;
+use testkit::{chat_payload, is_action_line, is_chat_line, with_each_broker, Komunikator, Probe, WAIT};
 
 fn count(lines: &[String], pred: impl Fn(&str) -> bool) -> usize {
     lines.iter().filter(|l| pred(l)).count()

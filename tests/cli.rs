@@ -1,8 +1,8 @@
 //! The command line's promises without a broker: one-line errors and exit codes.
 
-mod common;
+use komunikator_testkit as testkit;
 
-use common::{free_port, run_to_exit, Finished};
+use testkit::{free_port, run_to_exit, Finished};
 
 fn assert_one_line_error(done: &Finished, code: i32, needles: &[&str], args: &[&str]) {
     assert_eq!(done.status.code(), Some(code), "{args:?}: {done:?}");

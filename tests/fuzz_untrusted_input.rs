@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use komunikator::app::{Event, NetEvent, State};
+use komunikator::app::{Effect, Event, NetEvent, State};
 use komunikator::protocol::payload::{decode_chat, decode_presence, MAX_SHOWN_TEXT_BYTES};
 use komunikator::protocol::sanitize::{self, Newlines};
 use komunikator::protocol::{json, Form};
@@ -120,9 +120,16 @@ proptest! {
         terminal.draw(|frame| komunikator::ui::draw(frame, &state)).unwrap();
         let shown = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect::<String>();
         prop_assert!(!shown.chars().any(|c| dangerous(c) || c == '\n'), "{:?}", shown);
-        // Still usable: a typed line is accepted for sending.
-        let fx = state.update(Event::Paste("still here".into()), now);
-        prop_assert!(fx.is_empty());
+        // Still usable: a line typed now goes out to the room, as typed.
+        let fx = state.update(Event::Line("still here".into()), now);
+        let sent: Vec<_> = fx.iter().filter_map(|e| match e {
+            Effect::Publish(p) => Some(p),
+            _ => None,
+        }).collect();
+        prop_assert_eq!(sent.len(), 1, "{:?}", fx);
+        prop_assert_eq!(sent[0].topic.as_str(), "chat/general");
+        let decoded = decode_chat(&sent[0].payload);
+        prop_assert_eq!(decoded.text.as_str(), "still here");
     }
 }
 
@@ -137,7 +144,6 @@ proptest! {
         arrivals in prop::collection::vec((0usize..5, any_payload(), any::<String>()), 1..8),
         json in any::<bool>(),
     ) {
-        use komunikator::app::Effect;
         use komunikator::line::Formatter;
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
         let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Line { json }), now);

@@ -1,12 +1,12 @@
 //! Presence end to end: online, the will after a crash, retained offline for
 //! late joiners, and clean exits that say goodbye themselves.
 
-mod common;
+use komunikator_testkit as testkit;
 
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{is_chat_line, with_each_broker, Broker, Komunikator, Presence, Probe, WAIT};
+use testkit::{is_chat_line, with_each_broker, Broker, Komunikator, Presence, Probe, WAIT};
 
 #[test]
 fn a_killed_client_goes_offline_and_late_joiners_see_it_retained() {

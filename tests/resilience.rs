@@ -3,12 +3,12 @@
 //! one name in two terminals, and QoS 1 duplicates. Nothing typed is lost,
 //! nothing is shown twice, and a dead link costs no CPU.
 
-mod common;
+use komunikator_testkit as testkit;
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{
+use testkit::{
     carries_oversize, chat_payload, cpu_time, is_chat_line, with_each_broker, with_each_broker_mut, Broker,
     Komunikator, Presence, Probe, Proxy, ProxyMode, RawPublisher, WAIT,
 };

@@ -1,11 +1,11 @@
 //! `--serve`: hosting the chat with the broker inside komunikator.
 #![cfg(feature = "serve")]
 
-mod common;
+use komunikator_testkit as testkit;
 
 use std::net::{Ipv6Addr, TcpListener};
 
-use common::{free_port, is_chat_line, run_to_exit, Komunikator, WAIT};
+use testkit::{free_port, is_chat_line, run_to_exit, Komunikator, WAIT};
 
 #[test]
 fn serve_hosts_on_every_interface_and_others_join_it() {
@@ -92,7 +92,7 @@ fn serve_on_a_port_in_use_exits_1_with_one_line() {
 #[test]
 fn serve_on_ipv6_loopback() {
     if TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).is_err() {
-        common::notice("no IPv6 loopback here: skipping serve_on_ipv6_loopback");
+        testkit::notice("no IPv6 loopback here: skipping serve_on_ipv6_loopback");
         return;
     }
     let port = free_port().to_string();

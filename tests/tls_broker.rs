@@ -1,11 +1,14 @@
 //! komunikator against a real mosquitto with TLS, passwords, client
 //! certificates and an ACL: what a person meets on a real broker.
 
-mod common_tls;
-
 use std::time::{Duration, Instant};
 
-use common_tls::{publish, Broker, BrokerConfig, Komunikator, ServerCert, Watcher, EXAMPLE_ACL};
+use komunikator_testkit::tls::{self, publish, spawn_client, BrokerConfig, ServerCert, TlsBroker as Broker, Watcher};
+use komunikator_testkit::Komunikator;
+
+/// The ACL the project ships: presence only under one's own login, direct
+/// messages read only by their addressee.
+const EXAMPLE_ACL: &str = include_str!("../examples/mosquitto/acl");
 
 const SOON: Duration = Duration::from_secs(10);
 
@@ -13,7 +16,7 @@ const SOON: Duration = Duration::from_secs(10);
 const QUICK_EXIT: Duration = Duration::from_secs(5);
 
 fn broker(config: BrokerConfig) -> Option<Broker> {
-    common_tls::start(config)
+    tls::start(config)
 }
 
 /// `komunikator --no-tui` as `name`, logging in with the same name over TLS
@@ -32,17 +35,19 @@ fn login_args(broker: &Broker, name: &str) -> Vec<String> {
 
 fn spawn(args: &[String], env: &[(&str, &str)]) -> Komunikator {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    Komunikator::spawn(&args, env)
+    spawn_client(&args, env)
 }
 
 /// A failure that must be one line on stderr, exit 1, and quick (no retry loop).
 fn expect_final_failure(mut client: Komunikator, needle: &str) -> String {
     let started = Instant::now();
-    let status = client.expect_exit(QUICK_EXIT);
+    let status = client.wait_exit(QUICK_EXIT);
     assert_eq!(status.code(), Some(1), "{}", client.transcript());
     assert!(started.elapsed() < QUICK_EXIT);
-    assert_eq!(client.stderr_seen.len(), 1, "one line only:\n{}", client.transcript());
-    let line = client.stderr_seen[0].clone();
+    let transcript = client.transcript();
+    let stderr = client.stderr.seen();
+    assert_eq!(stderr.len(), 1, "one line only:\n{transcript}");
+    let line = stderr[0].clone();
     assert!(line.starts_with("komunikator: cannot connect to 127.0.0.1:"), "{line}");
     assert!(line.contains(needle), "{line}\nwanted {needle:?}");
     assert!(!line.contains("I/O"), "no generic I/O error: {line}");
@@ -67,7 +72,7 @@ fn tls_with_a_private_ca_lets_two_clients_chat() {
     let port = broker.port.to_string();
     let ca = broker.ca.display().to_string();
     let pw = password_file.display().to_string();
-    let mut bob = Komunikator::spawn(
+    let mut bob = spawn_client(
         &[
             "-s",
             "localhost",
@@ -87,13 +92,13 @@ fn tls_with_a_private_ca_lets_two_clients_chat() {
     bob.expect_connected("bob");
     alice.expect_stdout("bob is online", SOON);
 
-    alice.send("hello over TLS");
+    alice.send_line("hello over TLS");
     bob.expect_stdout("<alice> hello over TLS", SOON);
-    bob.send("hi alice");
+    bob.send_line("hi alice");
     alice.expect_stdout("<bob> hi alice", SOON);
-    assert!(bob.quit().success());
+    bob.quit();
     alice.expect_stdout("bob went offline", SOON);
-    assert!(alice.quit().success());
+    alice.quit();
 }
 
 #[test]
@@ -157,7 +162,7 @@ fn an_anonymous_client_is_told_a_login_is_needed() {
     };
     let port = broker.port.to_string();
     let ca = broker.ca.display().to_string();
-    let client = Komunikator::spawn(
+    let client = spawn_client(
         &["-s", "127.0.0.1", "-p", &port, "--tls", "--ca-file", &ca, "alice"],
         &[],
     );
@@ -183,9 +188,9 @@ fn mutual_tls_works_with_a_client_certificate_and_is_refused_without() {
     ]);
     let mut alice = spawn(&args, &[("KOMUNIKATOR_PASSWORD", "alice-pw")]);
     alice.expect_connected("alice");
-    alice.send("signed and sealed");
+    alice.send_line("signed and sealed");
     alice.expect_stdout("<alice> signed and sealed", SOON);
-    assert!(alice.quit().success());
+    alice.quit();
 
     let without = spawn(&login_args(&broker, "bob"), &[("KOMUNIKATOR_PASSWORD", "bob-pw")]);
     expect_final_failure(without, "client certificate");
@@ -207,9 +212,9 @@ fn with_the_example_acl_nobody_can_fake_presence_or_read_others_mail() {
     let mut bob = spawn(&login_args(&broker, "bob"), &[("KOMUNIKATOR_PASSWORD", "bob-pw")]);
     bob.expect_connected("bob");
     alice.expect_stdout("bob is online", SOON);
-    bob.send("hi alice");
+    bob.send_line("hi alice");
     alice.expect_stdout("<bob> hi alice", SOON);
-    alice.send("/msg bob psst");
+    alice.send_line("/msg bob psst");
     bob.expect_stdout("psst", SOON);
     watcher.expect("presence/alice", SOON);
 
@@ -221,14 +226,18 @@ fn with_the_example_acl_nobody_can_fake_presence_or_read_others_mail() {
     alice.expect_stdout("after the fake", SOON);
     bob.expect_stdout("after the fake", SOON);
 
-    assert!(!watcher.seen.iter().any(|l| l.contains("faked")), "{:#?}", watcher.seen);
     assert!(
-        !watcher.seen.iter().any(|l| l.contains("psst")),
-        "carol read bob's mail: {:#?}",
-        watcher.seen
+        !watcher.seen().iter().any(|l| l.contains("faked")),
+        "{:#?}",
+        watcher.seen()
     );
-    assert!(!alice.stdout_seen.iter().any(|l| l.contains("alice went offline")));
-    assert!(!bob.stdout_seen.iter().any(|l| l.contains("alice went offline")));
+    assert!(
+        !watcher.seen().iter().any(|l| l.contains("psst")),
+        "carol read bob's mail: {:#?}",
+        watcher.seen()
+    );
+    assert!(!alice.stdout.seen().iter().any(|l| l.contains("alice went offline")));
+    assert!(!bob.stdout.seen().iter().any(|l| l.contains("alice went offline")));
     // Nor was it kept: a newcomer gets alice's real, retained presence.
     let mut newcomer = Watcher::start(&broker, "carol", "carol-pw", &["presence/alice"]);
     let retained = newcomer.expect("presence/alice", SOON);
@@ -237,8 +246,8 @@ fn with_the_example_acl_nobody_can_fake_presence_or_read_others_mail() {
         "{retained}"
     );
 
-    assert!(bob.quit().success());
-    assert!(alice.quit().success());
+    bob.quit();
+    alice.quit();
 }
 
 #[test]
@@ -258,7 +267,7 @@ fn the_topic_prefix_covers_chat_presence_and_the_will() {
     watcher.expect("acme/presence/alice", SOON);
     let mut bob = spawn(&with_prefix("bob"), &[("KOMUNIKATOR_PASSWORD", "bob-pw")]);
     bob.expect_connected("bob");
-    bob.send("prefixed hello");
+    bob.send_line("prefixed hello");
     watcher.expect("acme/chat/general", SOON);
     alice.expect_stdout("<bob> prefixed hello", SOON);
 
@@ -273,7 +282,7 @@ fn the_topic_prefix_covers_chat_presence_and_the_will() {
         false,
     );
     alice.expect_stdout("prefixed marker", SOON);
-    assert!(!alice.stdout_seen.iter().any(|l| l.contains("unprefixed")));
+    assert!(!alice.stdout.seen().iter().any(|l| l.contains("unprefixed")));
 
     // The will: bob vanishes without a word; the broker speaks for him under the prefix.
     drop(bob);
@@ -281,12 +290,12 @@ fn the_topic_prefix_covers_chat_presence_and_the_will() {
     assert!(will.contains("\"offline\""), "{will}");
     alice.expect_stdout("bob went offline", SOON);
     let outside: Vec<&String> = watcher
-        .seen
+        .seen()
         .iter()
         .filter(|l| ["presence/", "chat/", "dm/"].iter().any(|t| l.starts_with(t)) && !l.contains("unprefixed"))
         .collect();
     assert!(outside.is_empty(), "published without the prefix: {outside:#?}");
-    assert!(alice.quit().success());
+    alice.quit();
 }
 
 #[test]
@@ -309,14 +318,14 @@ fn a_config_file_alone_can_connect() {
     )
     .unwrap();
     let config = config.display().to_string();
-    let mut alice = Komunikator::spawn(&["--config", &config], &[]);
+    let mut alice = spawn_client(&["--config", &config], &[]);
     let ready = alice.expect_connected("alice");
     assert!(ready.ends_with("in #ops"), "{ready}");
-    assert!(alice.quit().success());
+    alice.quit();
 
-    let mut shown = Komunikator::spawn(&["--config", &config, "--print-config"], &[]);
-    assert!(shown.expect_exit(QUICK_EXIT).success());
-    let text = shown.stdout_seen.join("\n");
+    let mut shown = spawn_client(&["--config", &config, "--print-config"], &[]);
+    assert!(shown.wait_exit(QUICK_EXIT).success());
+    let text = shown.stdout.seen().join("\n");
     assert!(text.contains("username = \"alice\"  # config file"), "{text}");
     assert!(text.contains("tls = true  # config file"), "{text}");
     assert!(!text.contains("alice-pw"), "{text}");

@@ -1,13 +1,13 @@
 //! The full-screen UI end to end: the real binary in a terminal (tmux on a
 //! private socket), typing into it, and reading the screen back.
 
-mod common;
+use komunikator_testkit as testkit;
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::tmux::{ui_command, Tmux};
-use common::{binary, chat_payload, with_each_broker, Komunikator, Probe, WAIT};
+use testkit::tmux::{ui_command, Tmux};
+use testkit::{chat_payload, client_binary, with_each_broker, Komunikator, Probe, WAIT};
 
 #[test]
 fn typing_in_the_full_screen_ui_reaches_another_client_and_back() {
@@ -22,7 +22,7 @@ fn typing_in_the_full_screen_ui_reaches_another_client_and_back() {
         tmux.keys("alice", &["-l", "hello from the full screen 日本"]);
         tmux.keys("alice", &["Enter"]);
         bob.stdout.wait_for("alice's message", WAIT, |l| {
-            common::is_chat_line(l, "general", "alice", "hello from the full screen 日本")
+            testkit::is_chat_line(l, "general", "alice", "hello from the full screen 日本")
         });
         tmux.wait_screen("alice", "her own message acknowledged", |s| {
             s.contains("<alice> hello from the full screen 日本 ✓")
@@ -70,20 +70,20 @@ fn a_flood_of_200k_messages_keeps_the_full_screen_ui_within_a_fixed_memory_bound
             "flooded",
             &format!(
                 "exec {} -s 127.0.0.1 -p {} --scrollback 10000 alice",
-                binary(),
+                client_binary(),
                 broker.port
             ),
         );
         tmux.wait_screen("flooded", "the connected status", |s| s.contains(" connected "));
         let pid = tmux.pane_pid("flooded");
-        let baseline = common::memory_kib(pid, "VmHWM");
+        let baseline = testkit::memory_kib(pid, "VmHWM");
 
         const N: usize = 200_000;
         let filler = "z".repeat(560);
-        let mut raw = common::RawPublisher::connect(broker, "flood");
+        let mut raw = testkit::RawPublisher::connect(broker, "flood");
         raw.publish_all((0..N).map(|i| {
             let text = format!("{filler} n{i}");
-            common::RawPublisher::packet("chat/general", chat_payload("flood", &text).as_bytes(), false)
+            testkit::RawPublisher::packet("chat/general", chat_payload("flood", &text).as_bytes(), false)
         }));
         raw.finish();
         let last = format!(" n{}", N - 1);
@@ -93,8 +93,8 @@ fn a_flood_of_200k_messages_keeps_the_full_screen_ui_within_a_fixed_memory_bound
             assert!(Instant::now() < until, "the UI never showed the last message");
             sleep(Duration::from_millis(250));
         }
-        let rss = common::memory_kib(pid, "VmRSS");
-        let hwm = common::memory_kib(pid, "VmHWM");
+        let rss = testkit::memory_kib(pid, "VmRSS");
+        let hwm = testkit::memory_kib(pid, "VmHWM");
         eprintln!("full-screen UI after {N} messages: VmRSS {rss} KiB, VmHWM {hwm} KiB (at start {baseline} KiB)");
         const BOUND_KIB: u64 = 64 * 1024;
         assert!(
@@ -145,7 +145,7 @@ fn the_full_screen_ui_marks_a_message_sent_only_once_the_broker_acknowledges_it(
 #[test]
 fn the_status_bar_counts_down_while_the_broker_is_down_and_typed_lines_go_out_after() {
     let Some(tmux) = Tmux::start() else { return };
-    common::with_each_broker_mut("tui_reconnect", |broker| {
+    testkit::with_each_broker_mut("tui_reconnect", |broker| {
         tmux.open("down", &ui_command(broker, "alice"));
         tmux.wait_screen("down", "the connected status", |s| s.contains(" connected "));
         broker.stop();
@@ -166,7 +166,7 @@ fn the_status_bar_counts_down_while_the_broker_is_down_and_typed_lines_go_out_af
         tmux.keys("down", &["-l", "after the restart"]);
         tmux.keys("down", &["Enter"]);
         bob.stdout.wait_for("alice's message", WAIT, |l| {
-            common::is_chat_line(l, "general", "alice", "after the restart")
+            testkit::is_chat_line(l, "general", "alice", "after the restart")
         });
         tmux.keys("down", &["C-c"]);
         let until = Instant::now() + WAIT;

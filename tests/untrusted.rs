@@ -4,19 +4,19 @@
 //! else, keeps its memory bounded, and never lets a control reach the terminal.
 //! The same inputs are also fed to the full-screen UI's state and drawn.
 
-mod common;
+use komunikator_testkit as testkit;
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::{TimeZone, Utc};
-use common::{
-    carries_oversize, chat_payload, is_chat_line, memory_kib, with_each_broker, BrokerKind, Komunikator, Probe,
-    RawPublisher, WAIT,
-};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use serde_json::Value;
+use testkit::{
+    carries_oversize, chat_payload, is_chat_line, memory_kib, with_each_broker, BrokerKind, Komunikator, Probe,
+    RawPublisher, WAIT,
+};
 
 use komunikator::app::{Event, NetEvent, State};
 use komunikator::protocol::payload::{human_size, MAX_SHOWN_TEXT_BYTES};

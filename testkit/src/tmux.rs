@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use super::{binary, find_program, REQUIRE_MOSQUITTO, WAIT};
+use crate::{client_binary, find_program, tools_required, Broker, REQUIRE_MOSQUITTO, WAIT};
 
 /// A tmux server of our own, so the test never touches anyone else's.
 pub struct Tmux {
@@ -17,8 +17,8 @@ impl Tmux {
     pub fn start() -> Option<Tmux> {
         if find_program("tmux").is_none() {
             assert!(
-                std::env::var(REQUIRE_MOSQUITTO).as_deref() != Ok("1"),
-                "tmux is required for the full-screen end-to-end tests"
+                !tools_required(),
+                "tmux is required for the full-screen end-to-end tests ({REQUIRE_MOSQUITTO}=1)"
             );
             eprintln!("NOTICE: tmux not found: full-screen end-to-end test SKIPPED");
             return None;
@@ -128,6 +128,27 @@ impl Drop for Tmux {
     }
 }
 
+/// A tmux command that runs `command`, then shows its exit status as `EXIT=<n>`
+/// and keeps the pane open, so the screen after the UI is left can be read.
+pub fn keeping_the_exit_status(command: &str) -> String {
+    format!("{command}; echo EXIT=$?; sleep 60")
+}
+
+/// The `EXIT=<n>` a pane shows, once its program has exited.
+pub fn shown_exit(screen: &str) -> Option<i32> {
+    screen
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("EXIT=")?.parse().ok())
+}
+
+impl Tmux {
+    /// Waits for the pane's program (run with [`keeping_the_exit_status`]) to exit; its status.
+    pub fn wait_exit(&self, session: &str, timeout: Duration) -> (i32, String) {
+        let screen = self.wait_screen_for(session, "the exit status", timeout, |s| shown_exit(s).is_some());
+        (shown_exit(&screen).expect("an exit status"), screen)
+    }
+}
+
 /// The command tmux runs: the client with no user config or log file of its
 /// own, connecting to 127.0.0.1:`port`, with `extra` arguments before the name.
 pub fn ui_command_with(port: u16, name: &str, extra: &[&str]) -> String {
@@ -135,7 +156,7 @@ pub fn ui_command_with(port: u16, name: &str, extra: &[&str]) -> String {
     let scratch = scratch.display();
     let mut command = format!(
         "env XDG_CONFIG_HOME={scratch}/config XDG_STATE_HOME={scratch}/state TZ=UTC {} -s 127.0.0.1 -p {port}",
-        binary()
+        client_binary()
     );
     for arg in extra {
         command.push(' ');
@@ -147,6 +168,6 @@ pub fn ui_command_with(port: u16, name: &str, extra: &[&str]) -> String {
 }
 
 /// [`ui_command_with`] for a broker, with no extra arguments.
-pub fn ui_command(broker: &super::Broker, name: &str) -> String {
+pub fn ui_command(broker: &Broker, name: &str) -> String {
     ui_command_with(broker.port, name, &[])
 }
