@@ -6,8 +6,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ratatui::style::Color;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub server: String,
@@ -103,6 +101,70 @@ pub struct Colors {
     pub mention: Option<Color>,
     /// Notices such as "bob is online".
     pub notice: Option<Color>,
+}
+
+/// A colour the config may name: one of the terminal's sixteen, a
+/// 256-colour index, or RGB. The ui turns it into its drawing library's
+/// colour; the settings depend on no drawing library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Black,
+    Red,
+    Green,
+    Yellow,
+    Blue,
+    Magenta,
+    Cyan,
+    Gray,
+    DarkGray,
+    LightRed,
+    LightGreen,
+    LightYellow,
+    LightBlue,
+    LightMagenta,
+    LightCyan,
+    White,
+    Indexed(u8),
+    Rgb(u8, u8, u8),
+}
+
+impl Color {
+    /// The sixteen named colours, as the config spells them.
+    pub const NAMED: [(&'static str, Color); 16] = [
+        ("black", Color::Black),
+        ("red", Color::Red),
+        ("green", Color::Green),
+        ("yellow", Color::Yellow),
+        ("blue", Color::Blue),
+        ("magenta", Color::Magenta),
+        ("cyan", Color::Cyan),
+        ("gray", Color::Gray),
+        ("dark-gray", Color::DarkGray),
+        ("light-red", Color::LightRed),
+        ("light-green", Color::LightGreen),
+        ("light-yellow", Color::LightYellow),
+        ("light-blue", Color::LightBlue),
+        ("light-magenta", Color::LightMagenta),
+        ("light-cyan", Color::LightCyan),
+        ("white", Color::White),
+    ];
+}
+
+impl fmt::Display for Color {
+    /// The config's spelling: `light-red`, `#ff8000` or `208`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Color::Rgb(r, g, b) => write!(f, "#{r:02x}{g:02x}{b:02x}"),
+            Color::Indexed(i) => write!(f, "{i}"),
+            named => {
+                let (name, _) = Color::NAMED
+                    .iter()
+                    .find(|(_, c)| *c == named)
+                    .expect("every other colour is named");
+                f.write_str(name)
+            }
+        }
+    }
 }
 
 /// The address a client on this machine uses to reach a listener on

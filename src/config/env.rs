@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::values::{parse_bool, parse_drain_timeout, parse_port, parse_prefix, parse_server, parse_username};
-use super::Layer;
+use super::parse::{parse_bool, parse_drain_timeout, parse_port, parse_prefix, parse_server, parse_username};
+use super::{ConfigError, Layer};
 use crate::settings::Secret;
 
 /// Every variable read, with what it sets (for `--help` and the docs).
@@ -30,14 +30,16 @@ pub const VARIABLES: &[(&str, &str)] = &[
 
 /// Builds the environment's layer from `get` (`std::env::var` in the program,
 /// a map in tests).
-pub fn layer(get: impl Fn(&str) -> Option<String>) -> Result<Layer, String> {
+pub fn layer(get: impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError> {
     let get = |name: &str| get(name).filter(|v| !v.is_empty());
     fn checked<T>(
-        name: &str,
+        variable: &'static str,
         value: Option<String>,
         check: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<Option<T>, String> {
-        value.map(|v| check(&v).map_err(|e| format!("{name}: {e}"))).transpose()
+    ) -> Result<Option<T>, ConfigError> {
+        value
+            .map(|v| check(&v).map_err(|rule| ConfigError::Environment { variable, rule }))
+            .transpose()
     }
     Ok(Layer {
         username: checked("KOMUNIKATOR_USERNAME", get("KOMUNIKATOR_USERNAME"), parse_username)?,

@@ -5,16 +5,15 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ratatui::style::Color;
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 
-use super::values::{
+use super::parse::{
     parse_color, parse_drain_timeout, parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room,
     parse_scrollback, parse_server, parse_username, Endpoint,
 };
-use super::Layer;
-use crate::settings::Colors;
+use super::{FileError, Layer};
+use crate::settings::{Color, Colors};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -86,7 +85,7 @@ checked!(scrollback: i64 => usize, |n| parse_scrollback(&n.to_string()));
 checked!(color: String => Color, |s| parse_color(&s));
 
 /// Reads the config file's text into a layer; `path` only names it in errors.
-pub fn parse(text: &str, path: &Path) -> Result<Layer, String> {
+pub fn parse(text: &str, path: &Path) -> Result<Layer, FileError> {
     let file: FileConfig = toml::from_str(text).map_err(|e| locate(&e, text, path))?;
     Ok(Layer {
         username: file.username,
@@ -116,16 +115,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Layer, String> {
     })
 }
 
-/// One line: `FILE: line N, key K: what is wrong`.
-fn locate(err: &toml::de::Error, text: &str, path: &Path) -> String {
+/// Where in the file the error is: its line and the key there.
+fn locate(err: &toml::de::Error, text: &str, path: &Path) -> FileError {
+    // toml's message may span lines (a snippet of the file); the user gets one.
     let message: Vec<&str> = err.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let message = message.join("; ");
-    let Some(span) = err.span() else {
-        return format!("{}: {message}", path.display());
+    let mut error = FileError {
+        path: path.to_owned(),
+        line: None,
+        key: None,
+        message: message.join("; "),
     };
-    let line = text[..span.start.min(text.len())].matches('\n').count();
-    let key = key_at(text, line).map(|k| format!(", key '{k}'")).unwrap_or_default();
-    format!("{}: line {}{key}: {message}", path.display(), line + 1)
+    if let Some(span) = err.span() {
+        let line = text[..span.start.min(text.len())].matches('\n').count();
+        error.line = Some(line + 1);
+        error.key = key_at(text, line);
+    }
+    error
 }
 
 /// The dotted key whose value is on line `index` (0-based): the nearest

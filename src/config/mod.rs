@@ -7,21 +7,21 @@
 //! Everything but `load` is pure.
 
 mod env;
+mod error;
 mod file;
+mod parse;
 #[cfg(test)]
 mod tests;
-mod values;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ratatui::style::Color;
-
 pub use env::{layer as env_layer, VARIABLES};
+pub use error::{ConfigError, FileError};
 pub use file::parse as parse_file;
-pub use values::*;
+pub use parse::*;
 
 use crate::settings::{ClientCert, Colors, Login, Mode, Secret, Settings, Tls};
 
@@ -52,31 +52,21 @@ pub struct Layer {
 impl Layer {
     /// A URL's port and scheme count as this layer's `port` and `tls`; the
     /// same layer saying otherwise is a contradiction, not an override.
-    fn settle_endpoint(mut self, origin: Origin) -> Result<Layer, String> {
+    fn settle_endpoint(mut self, origin: Origin) -> Result<Layer, ConfigError> {
         let Some(endpoint) = &self.server else {
             return Ok(self);
         };
         if let Some(url_port) = endpoint.port {
             match self.port {
                 Some(port) if port != url_port => {
-                    return Err(format!(
-                        "{}: the server says port {url_port} but the port is set to {port}",
-                        origin.label()
-                    ))
+                    return Err(ConfigError::PortContradiction { origin, url_port, port })
                 }
                 _ => self.port = Some(url_port),
             }
         }
         if let Some(url_tls) = endpoint.tls {
             match self.tls {
-                Some(tls) if tls != url_tls => {
-                    return Err(format!(
-                        "{}: the server URL says {} but TLS is set {}",
-                        origin.label(),
-                        if url_tls { "mqtts:// (TLS)" } else { "mqtt:// (no TLS)" },
-                        if tls { "on" } else { "off" }
-                    ))
-                }
+                Some(tls) if tls != url_tls => return Err(ConfigError::TlsContradiction { origin, url_tls, tls }),
                 _ => self.tls = Some(url_tls),
             }
         }
@@ -91,6 +81,12 @@ pub enum Origin {
     Environment,
     ConfigFile,
     Default,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
 }
 
 impl Origin {
@@ -134,13 +130,9 @@ pub struct Resolved {
 
 impl Resolved {
     /// The username may come from any source, but it must come from one.
-    pub fn require_username(&self) -> Result<(), String> {
+    pub fn require_username(&self) -> Result<(), ConfigError> {
         if self.settings.username.is_empty() {
-            return Err(
-                "missing USERNAME: give your name in the chat as the last argument (komunikator NAME), \
-                 in KOMUNIKATOR_USERNAME, or as `username` in the config file (see --help)"
-                    .into(),
-            );
+            return Err(ConfigError::MissingUsername);
         }
         Ok(())
     }
@@ -179,7 +171,7 @@ pub const DEFAULT_ROOM: &str = "general";
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Merges the layers key by key and applies the defaults.
-pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, String> {
+pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, ConfigError> {
     let command_line = sources.command_line.settle_endpoint(Origin::CommandLine)?;
     let environment = sources.environment.settle_endpoint(Origin::Environment)?;
     let config_file = sources.config_file.settle_endpoint(Origin::ConfigFile)?;
@@ -209,14 +201,14 @@ pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, String> {
         let client_cert = match (cert, key) {
             (Some(cert), Some(key)) => Some(ClientCert { cert, key }),
             (None, None) => None,
-            (Some(_), None) => return Err("a client certificate (cert) needs its key too (key, --key)".into()),
-            (None, Some(_)) => return Err("a client key (key) needs its certificate too (cert, --cert)".into()),
+            (Some(_), None) => return Err(ConfigError::CertWithoutKey),
+            (None, Some(_)) => return Err(ConfigError::KeyWithoutCert),
         };
         Some(Tls { ca_file, client_cert })
     } else {
         let given = |l: &Layer| l.ca_file.is_some() || l.cert.is_some() || l.key.is_some();
         if given(&command_line) {
-            return Err("--ca-file, --cert and --key need TLS: add --tls or use an mqtts:// server".into());
+            return Err(ConfigError::TlsFilesWithoutTls);
         }
         None
     };
@@ -334,7 +326,7 @@ pub fn render(resolved: &Resolved, config_file: &str) -> String {
         out += "\n[colors]\n";
         for (key, color) in colors {
             if let Some(color) = color {
-                out += &entry(key, Some(toml_string(&color_name(color))));
+                out += &entry(key, Some(toml_string(&color.to_string())));
             }
         }
     }
@@ -344,24 +336,6 @@ pub fn render(resolved: &Resolved, config_file: &str) -> String {
 fn toml_string(s: &str) -> String {
     // A JSON string is a valid TOML basic string.
     serde_json::to_string(s).expect("a string serialises")
-}
-
-fn color_name(color: Color) -> String {
-    match color {
-        Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
-        Color::Indexed(i) => i.to_string(),
-        other => {
-            // "LightRed" -> "light-red", the spelling the docs use.
-            let mut name = String::new();
-            for (i, ch) in other.to_string().chars().enumerate() {
-                if ch.is_uppercase() && i > 0 {
-                    name.push('-');
-                }
-                name.push(ch.to_ascii_lowercase());
-            }
-            name
-        }
-    }
 }
 
 /// What the program should do after reading its settings.
@@ -385,8 +359,8 @@ pub struct Request {
 }
 
 /// Reads the environment, the config file and the password, and merges
-/// everything. An `Err` is one line for the user; the program exits 2.
-pub fn load(request: Request) -> Result<Outcome, String> {
+/// everything. Certificate files are not read here: the caller checks them.
+pub fn load(request: Request) -> Result<Outcome, ConfigError> {
     let environment = env_layer(|name| std::env::var(name).ok())?;
     let explicit = request.config_file.clone().or_else(|| {
         std::env::var_os("KOMUNIKATOR_CONFIG")
@@ -426,15 +400,11 @@ pub fn load(request: Request) -> Result<Outcome, String> {
             Password::Missing => None,
         };
     }
-    if let Some(tls) = &resolved.settings.tls {
-        // Unreadable or broken certificate files are reported now, before any connection.
-        crate::tls::client_config(tls)?;
-    }
     Ok(Outcome::Run(Box::new(resolved.settings)))
 }
 
 /// The explicit file must exist; the default one may be missing.
-fn read_config_file(explicit: Option<PathBuf>) -> Result<(Option<PathBuf>, Layer), String> {
+fn read_config_file(explicit: Option<PathBuf>) -> Result<(Option<PathBuf>, Layer), ConfigError> {
     let (path, required) = match explicit {
         Some(path) => (path, true),
         None => match default_config_file() {
@@ -448,7 +418,7 @@ fn read_config_file(explicit: Option<PathBuf>) -> Result<(Option<PathBuf>, Layer
             Ok((Some(path), layer))
         }
         Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok((None, Layer::default())),
-        Err(e) => Err(format!("cannot read the config file {}: {e}", path.display())),
+        Err(source) => Err(ConfigError::ReadFile { path, source }),
     }
 }
 
@@ -464,16 +434,18 @@ pub fn default_log_file() -> Option<PathBuf> {
 }
 
 /// The first line of the file, without its line ending.
-pub fn read_password_file(path: &Path) -> Result<Secret, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read the password file {}: {e}", path.display()))?;
+pub fn read_password_file(path: &Path) -> Result<Secret, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadPasswordFile {
+        path: path.to_owned(),
+        source,
+    })?;
     match text.lines().next() {
         Some(first) if !first.is_empty() => Ok(Secret::new(first)),
-        _ => Err(format!("the password file {} has an empty first line", path.display())),
+        _ => Err(ConfigError::EmptyPasswordFile { path: path.to_owned() }),
     }
 }
 
-fn prompt_password(prompt: &str) -> Result<Option<Secret>, String> {
-    let text = rpassword::prompt_password(prompt).map_err(|e| format!("cannot read the password: {e}"))?;
+fn prompt_password(prompt: &str) -> Result<Option<Secret>, ConfigError> {
+    let text = rpassword::prompt_password(prompt).map_err(ConfigError::PromptPassword)?;
     Ok((!text.is_empty()).then(|| Secret::new(text)))
 }

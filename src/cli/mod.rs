@@ -1,5 +1,7 @@
 //! The command line: flags, their validation, and one-line errors.
 
+mod usage_error;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,9 +11,10 @@ use clap::Parser;
 
 use crate::config::{
     parse_drain_timeout, parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room, parse_scrollback,
-    parse_server, parse_username, Endpoint, Layer, Request, PLAIN_PORT, VARIABLES,
+    parse_server, parse_username, ConfigError, Endpoint, Layer, Request, PLAIN_PORT, VARIABLES,
 };
 use crate::settings::{local_address, Mode};
+pub use usage_error::one_line;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -153,11 +156,9 @@ fn after_long_help() -> String {
 
 impl Cli {
     /// The command line's own layer of settings, and what it asks for.
-    pub fn into_request(self) -> Result<Request, String> {
+    pub fn into_request(self) -> Result<Request, ConfigError> {
         if self.password.is_some() {
-            return Err("passwords are not taken as arguments (they show in the process list): \
-                 use KOMUNIKATOR_PASSWORD, --password-file, or type it at the prompt"
-                .into());
+            return Err(ConfigError::PasswordArgument);
         }
         let mode = if self.no_tui || self.json {
             Mode::Line { json: self.json }
@@ -233,23 +234,10 @@ pub fn parse_or_exit() -> Cli {
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
         Err(e) => {
-            eprintln!("komunikator: {}", one_line(&e.to_string()));
+            eprintln!("komunikator: {}", one_line(&e));
             std::process::exit(2);
         }
     }
-}
-
-/// Clap's message without its usage block, on one line.
-pub fn one_line(message: &str) -> String {
-    let parts: Vec<&str> = message
-        .lines()
-        .map(str::trim)
-        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
-        .filter(|l| !l.is_empty())
-        .collect();
-    let joined = parts.join(" ");
-    let joined = joined.strip_prefix("error: ").unwrap_or(&joined).to_owned();
-    format!("{joined} (see --help)")
 }
 
 #[cfg(test)]
@@ -264,14 +252,15 @@ mod tests {
         let mut all = vec!["komunikator"];
         all.extend(args);
         let request = Cli::try_parse_from(all)
-            .map_err(|e| one_line(&e.to_string()))?
-            .into_request()?;
+            .map_err(|e| one_line(&e))?
+            .into_request()
+            .map_err(|e| e.to_string())?;
         let sources = Sources {
             command_line: request.layer,
             ..Sources::default()
         };
-        let mut resolved = merge(sources, request.mode)?;
-        resolved.require_username()?;
+        let mut resolved = merge(sources, request.mode).map_err(|e| e.to_string())?;
+        resolved.require_username().map_err(|e| e.to_string())?;
         resolved.settings.hosting = request.hosting;
         Ok(resolved.settings)
     }
