@@ -11,7 +11,7 @@ use clap::Parser;
 
 use crate::config::{
     parse_drain_timeout, parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room, parse_scrollback,
-    parse_server, parse_username, ConfigError, Endpoint, Layer, Request, PLAIN_PORT, VARIABLES,
+    parse_server, parse_username, variables, ConfigError, Endpoint, Layer, Request, PLAIN_PORT,
 };
 use crate::settings::{local_address, Mode};
 pub use usage_error::one_line;
@@ -147,7 +147,7 @@ fn drop_password(_: &str) -> Result<DroppedPassword, String> {
 
 fn after_long_help() -> String {
     let mut text = String::from("Environment variables (weaker than flags, stronger than the config file):\n");
-    for (name, what) in VARIABLES {
+    for (name, what) in variables() {
         text += &format!("  {name:<27} {what}\n");
     }
     text += "  RUST_LOG                    log level, e.g. debug (default: warn,komunikator=info)\n";

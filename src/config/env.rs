@@ -7,27 +7,6 @@ use super::parse::{parse_bool, parse_drain_timeout, parse_port, parse_prefix, pa
 use super::{ConfigError, Layer};
 use crate::settings::Secret;
 
-/// Every variable read, with what it sets (for `--help` and the docs).
-pub const VARIABLES: &[(&str, &str)] = &[
-    ("KOMUNIKATOR_USERNAME", "your name in the chat"),
-    ("KOMUNIKATOR_SERVER", "broker host, host:port or mqtt(s):// URL"),
-    ("KOMUNIKATOR_PORT", "broker port"),
-    ("KOMUNIKATOR_TLS", "true/false"),
-    ("KOMUNIKATOR_CA_FILE", "PEM file of the CA to trust"),
-    ("KOMUNIKATOR_CERT", "PEM client certificate (mutual TLS)"),
-    ("KOMUNIKATOR_KEY", "PEM client key (mutual TLS)"),
-    ("KOMUNIKATOR_USER", "broker login name"),
-    ("KOMUNIKATOR_PASSWORD", "broker login password"),
-    ("KOMUNIKATOR_PASSWORD_FILE", "file whose first line is the password"),
-    ("KOMUNIKATOR_TOPIC_PREFIX", "prefix for every topic"),
-    (
-        "KOMUNIKATOR_DRAIN_TIMEOUT",
-        "seconds quitting waits for unsent messages",
-    ),
-    ("KOMUNIKATOR_LOG_FILE", "where the log goes"),
-    ("KOMUNIKATOR_CONFIG", "config file to read instead of the default"),
-];
-
 /// Builds the environment's layer from `get` (`std::env::var` in the program,
 /// a map in tests).
 pub fn layer(get: impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError> {

@@ -6,6 +6,9 @@
 //! from the first layer that has it and applies defaults only at the end.
 //! Everything but `load` is pure.
 
+mod catalog;
+#[cfg(test)]
+mod catalog_tests;
 mod env;
 mod error;
 mod file;
@@ -18,7 +21,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use env::{layer as env_layer, VARIABLES};
+pub use catalog::{variables, Setting, SETTINGS};
+pub use env::layer as env_layer;
 pub use error::{ConfigError, FileError};
 pub use file::parse as parse_file;
 pub use parse::*;

@@ -23,7 +23,7 @@ fn env(vars: &[(&str, &str)]) -> Layer {
     env_layer(|name| vars.get(name).cloned()).unwrap()
 }
 
-fn cli(args: &[&str]) -> Layer {
+pub(super) fn cli(args: &[&str]) -> Layer {
     use clap::Parser;
     let mut all = vec!["komunikator"];
     all.extend(args);
@@ -410,11 +410,11 @@ fn environment_errors_name_the_variable() {
 
 #[test]
 fn every_documented_variable_is_read() {
-    for (name, _) in VARIABLES {
-        if *name == "KOMUNIKATOR_CONFIG" {
+    for (name, _) in variables() {
+        if name == "KOMUNIKATOR_CONFIG" {
             continue; // read by `load`, it picks the file
         }
-        let value = match *name {
+        let value = match name {
             "KOMUNIKATOR_PORT" => "1884",
             "KOMUNIKATOR_TLS" => "true",
             "KOMUNIKATOR_DRAIN_TIMEOUT" => "5",
