@@ -6,7 +6,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Default` stands for "not chosen yet" (empty names, zeros); `config`
+/// starts from it and fills every field in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
     pub server: String,
     pub port: u16,
@@ -35,10 +37,13 @@ pub struct Settings {
     pub hosting: Option<SocketAddr>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Mode {
+    #[default]
     Tui,
-    Line { json: bool },
+    Line {
+        json: bool,
+    },
 }
 
 /// How to check the broker and, for mutual TLS, who we are.
@@ -188,15 +193,9 @@ impl Settings {
             qos: 1,
             keep_alive: 30,
             drain_timeout: Duration::from_secs(10),
-            topic_prefix: String::new(),
-            bell: false,
             scrollback: 10_000,
             mode,
-            tls: None,
-            login: None,
-            colors: Colors::default(),
-            log_file: None,
-            hosting: None,
+            ..Settings::default()
         }
     }
 

@@ -1,5 +1,6 @@
 //! Every setting by name: its config-file key, environment variable and
-//! flag, in one table. `--help` lists the variables from it, and tests hold
+//! flag. The special settings are listed here; the ordinary ones come from
+//! their rows in `table.rs`. `--help` lists the variables from it, and tests hold
 //! the README's tables, the flags clap knows, the keys the config file takes
 //! and `--print-config` to it (see `catalog_tests`).
 
@@ -30,7 +31,7 @@ const fn setting(
 }
 
 #[rustfmt::skip]
-pub const SETTINGS: &[Setting] = &[
+const SPECIAL_BEFORE: &[Setting] = &[
     setting(Some("username"), Some("KOMUNIKATOR_USERNAME"), Some("USERNAME"), "your name in the chat"),
     setting(Some("server"), Some("KOMUNIKATOR_SERVER"), Some("--server"), "broker host, host:port or mqtt(s):// URL"),
     setting(Some("port"), Some("KOMUNIKATOR_PORT"), Some("--port"), "broker port"),
@@ -43,13 +44,10 @@ pub const SETTINGS: &[Setting] = &[
     setting(None, Some("KOMUNIKATOR_PASSWORD"), None, "broker login password"),
     setting(Some("password-file"), Some("KOMUNIKATOR_PASSWORD_FILE"), Some("--password-file"), "file whose first line is the password"),
     setting(Some("rooms"), None, Some("--room"), ""),
-    setting(Some("qos"), None, Some("--qos"), ""),
-    setting(Some("keep-alive"), None, Some("--keep-alive"), ""),
-    setting(Some("topic-prefix"), Some("KOMUNIKATOR_TOPIC_PREFIX"), Some("--topic-prefix"), "prefix for every topic"),
-    setting(Some("drain-timeout"), Some("KOMUNIKATOR_DRAIN_TIMEOUT"), Some("--drain-timeout"), "seconds quitting waits for unsent messages"),
-    setting(Some("bell"), None, Some("--bell"), ""),
-    setting(Some("scrollback"), None, Some("--scrollback"), ""),
-    setting(Some("log-file"), Some("KOMUNIKATOR_LOG_FILE"), Some("--log-file"), "where the log goes"),
+];
+
+#[rustfmt::skip]
+const SPECIAL_AFTER: &[Setting] = &[
     setting(Some("colors.own"), None, None, ""),
     setting(Some("colors.others"), None, None, ""),
     setting(Some("colors.mention"), None, None, ""),
@@ -58,9 +56,15 @@ pub const SETTINGS: &[Setting] = &[
     setting(None, Some("KOMUNIKATOR_CONFIG"), Some("--config"), "config file to read instead of the default"),
 ];
 
+/// Every setting, special and ordinary.
+pub fn settings() -> impl Iterator<Item = &'static Setting> {
+    SPECIAL_BEFORE
+        .iter()
+        .chain(super::declared::CATALOG)
+        .chain(SPECIAL_AFTER)
+}
+
 /// Every environment variable read, with what it sets (for `--help`).
 pub fn variables() -> impl Iterator<Item = (&'static str, &'static str)> {
-    SETTINGS
-        .iter()
-        .filter_map(|s| s.variable.map(|name| (name, s.variable_help)))
+    settings().filter_map(|s| s.variable.map(|name| (name, s.variable_help)))
 }

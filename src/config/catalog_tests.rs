@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use super::catalog::SETTINGS;
+use super::catalog::settings;
 use super::{merge, parse_file, render, Sources};
 use crate::settings::Mode;
 
@@ -56,7 +56,7 @@ fn readme_flags_are_the_flags_clap_knows() {
         };
     }
     assert_eq!(readme, clap, "the README's flag table and the flags differ");
-    for flag in SETTINGS.iter().filter_map(|s| s.flag) {
+    for flag in settings().filter_map(|s| s.flag) {
         assert!(
             clap.contains(flag),
             "the catalog names {flag}, which clap does not know"
@@ -69,7 +69,7 @@ fn readme_variables_are_the_catalog_variables() {
     let readme = set(first_column(&section("### Environment variables"))
         .into_iter()
         .filter(|name| name.starts_with("KOMUNIKATOR_")));
-    let catalog = set(SETTINGS.iter().filter_map(|s| s.variable));
+    let catalog = set(settings().filter_map(|s| s.variable));
     assert_eq!(readme, catalog, "the README's variable table and the catalog differ");
 }
 
@@ -91,7 +91,7 @@ fn readme_config_keys_are_the_catalog_keys() {
             readme.insert(format!("{table}{}", key.trim()));
         }
     }
-    let catalog = set(SETTINGS.iter().filter_map(|s| s.key));
+    let catalog = set(settings().filter_map(|s| s.key));
     assert_eq!(readme, catalog, "the README's config example and the catalog differ");
 }
 
@@ -115,7 +115,7 @@ fn print_config_shows_every_key_and_reads_back() {
         ..Sources::default()
     };
     let text = render(&merge(sources, Mode::Tui).unwrap(), "f");
-    for key in SETTINGS.iter().filter_map(|s| s.key) {
+    for key in settings().filter_map(|s| s.key) {
         let short = key.strip_prefix("colors.").unwrap_or(key);
         let shown = text.lines().any(|l| l.starts_with(&format!("{short} = ")))
             || text.contains(&format!("# {key} is not set"))

@@ -3,23 +3,25 @@
 
 use std::path::PathBuf;
 
-use super::parse::{parse_bool, parse_drain_timeout, parse_port, parse_prefix, parse_server, parse_username};
+use super::parse::{parse_bool, parse_port, parse_server, parse_username};
 use super::{ConfigError, Layer};
 use crate::settings::Secret;
+
+/// `value` checked by `check`; its error names the variable.
+pub(super) fn checked<T>(
+    variable: &'static str,
+    value: Option<String>,
+    check: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, ConfigError> {
+    value
+        .map(|v| check(&v).map_err(|rule| ConfigError::Environment { variable, rule }))
+        .transpose()
+}
 
 /// Builds the environment's layer from `get` (`std::env::var` in the program,
 /// a map in tests).
 pub fn layer(get: impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError> {
     let get = |name: &str| get(name).filter(|v| !v.is_empty());
-    fn checked<T>(
-        variable: &'static str,
-        value: Option<String>,
-        check: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<Option<T>, ConfigError> {
-        value
-            .map(|v| check(&v).map_err(|rule| ConfigError::Environment { variable, rule }))
-            .transpose()
-    }
     Ok(Layer {
         username: checked("KOMUNIKATOR_USERNAME", get("KOMUNIKATOR_USERNAME"), parse_username)?,
         server: checked("KOMUNIKATOR_SERVER", get("KOMUNIKATOR_SERVER"), parse_server)?,
@@ -31,17 +33,7 @@ pub fn layer(get: impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError>
         user: get("KOMUNIKATOR_USER"),
         password: get("KOMUNIKATOR_PASSWORD").map(Secret::new),
         password_file: get("KOMUNIKATOR_PASSWORD_FILE").map(PathBuf::from),
-        topic_prefix: checked(
-            "KOMUNIKATOR_TOPIC_PREFIX",
-            get("KOMUNIKATOR_TOPIC_PREFIX"),
-            parse_prefix,
-        )?,
-        drain_timeout: checked(
-            "KOMUNIKATOR_DRAIN_TIMEOUT",
-            get("KOMUNIKATOR_DRAIN_TIMEOUT"),
-            parse_drain_timeout,
-        )?,
-        log_file: get("KOMUNIKATOR_LOG_FILE").map(PathBuf::from),
+        declared: super::declared::from_environment(&get)?,
         ..Layer::default()
     })
 }

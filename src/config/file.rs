@@ -8,45 +8,81 @@ use std::time::Duration;
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 
-use super::parse::{
-    parse_color, parse_drain_timeout, parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room,
-    parse_scrollback, parse_server, parse_username, Endpoint,
-};
+use super::declared::Declared;
+use super::parse::*;
+use super::table::settings_table;
 use super::{FileError, Layer};
 use crate::settings::{Color, Colors};
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct FileConfig {
-    #[serde(default, deserialize_with = "username")]
-    username: Option<String>,
-    #[serde(default, deserialize_with = "server")]
-    server: Option<Endpoint>,
-    #[serde(default, deserialize_with = "port")]
-    port: Option<u16>,
-    tls: Option<bool>,
-    ca_file: Option<PathBuf>,
-    cert: Option<PathBuf>,
-    key: Option<PathBuf>,
-    user: Option<String>,
-    password_file: Option<PathBuf>,
-    #[serde(default, deserialize_with = "rooms")]
-    rooms: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "qos")]
-    qos: Option<u8>,
-    #[serde(default, deserialize_with = "keep_alive")]
-    keep_alive: Option<u16>,
-    #[serde(default, deserialize_with = "drain_timeout")]
-    drain_timeout: Option<Duration>,
-    #[serde(default, deserialize_with = "topic_prefix")]
-    topic_prefix: Option<String>,
-    bell: Option<bool>,
-    #[serde(default, deserialize_with = "scrollback")]
-    scrollback: Option<usize>,
-    log_file: Option<PathBuf>,
-    #[serde(default, alias = "colours")]
-    colors: FileColors,
+/// The file's keys: the special settings' written here, the ordinary
+/// settings' from `table.rs`. One struct, since serde lists the keys it
+/// expects (in this order) when it meets an unknown one, and cannot both
+/// refuse unknown keys and flatten a second struct in.
+macro_rules! file_config {
+    ($(
+        $(#[doc = $help:tt])*
+        $field:ident: $ty:ty {
+            flag: $flag_ty:ty [$($arg:tt)*] => $from_flag:expr,
+            env: [$($variable:tt, $variable_help:tt, $from_env:expr)?],
+            key: $key:tt, $raw:ty => $from_file:expr,
+            settings: $land:expr, default $default:expr,
+            print: $print:expr,
+        },
+    )*) => {
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        struct FileConfig {
+            #[serde(default, deserialize_with = "username")]
+            username: Option<String>,
+            #[serde(default, deserialize_with = "server")]
+            server: Option<Endpoint>,
+            #[serde(default, deserialize_with = "port")]
+            port: Option<u16>,
+            tls: Option<bool>,
+            ca_file: Option<PathBuf>,
+            cert: Option<PathBuf>,
+            key: Option<PathBuf>,
+            user: Option<String>,
+            password_file: Option<PathBuf>,
+            #[serde(default, deserialize_with = "rooms")]
+            rooms: Option<Vec<String>>,
+            $(
+                #[serde(default, rename = $key)]
+                $field: Option<$field::Checked>,
+            )*
+            #[serde(default, alias = "colours")]
+            colors: FileColors,
+        }
+
+        // One module per ordinary setting, named after it: its value read as
+        // the row's TOML type and checked by the row's check.
+        $(
+            mod $field {
+                use serde::de::Error as _;
+
+                use super::*;
+
+                #[derive(Debug)]
+                pub(super) struct Checked(pub(super) $ty);
+
+                impl<'de> Deserialize<'de> for Checked {
+                    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        let check: fn($raw) -> Result<$ty, String> = $from_file;
+                        check(<$raw>::deserialize(d)?).map(Checked).map_err(D::Error::custom)
+                    }
+                }
+            }
+        )*
+
+        fn take_declared(file: &mut FileConfig) -> Declared {
+            Declared {
+                $($field: file.$field.take().map(|checked| checked.0),)*
+            }
+        }
+    };
 }
+
+settings_table!(file_config);
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,16 +113,12 @@ checked!(username: String => String, |s| parse_username(&s));
 checked!(server: String => Endpoint, |s| parse_server(&s));
 checked!(port: i64 => u16, |n| parse_port(&n.to_string()));
 checked!(rooms: Vec<String> => Vec<String>, |rooms| rooms.iter().map(|r| parse_room(r)).collect());
-checked!(qos: i64 => u8, |n| parse_qos(&n.to_string()));
-checked!(keep_alive: i64 => u16, |n| parse_keep_alive(&n.to_string()));
-checked!(drain_timeout: i64 => Duration, |n| parse_drain_timeout(&n.to_string()));
-checked!(topic_prefix: String => String, |s| parse_prefix(&s));
-checked!(scrollback: i64 => usize, |n| parse_scrollback(&n.to_string()));
 checked!(color: String => Color, |s| parse_color(&s));
 
 /// Reads the config file's text into a layer; `path` only names it in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Layer, FileError> {
-    let file: FileConfig = toml::from_str(text).map_err(|e| locate(&e, text, path))?;
+    let mut file: FileConfig = toml::from_str(text).map_err(|e| locate(&e, text, path))?;
+    let declared = take_declared(&mut file);
     Ok(Layer {
         username: file.username,
         server: file.server,
@@ -99,13 +131,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Layer, FileError> {
         password: None,
         password_file: file.password_file,
         rooms: file.rooms,
-        qos: file.qos,
-        keep_alive: file.keep_alive,
-        drain_timeout: file.drain_timeout,
-        topic_prefix: file.topic_prefix,
-        bell: file.bell,
-        scrollback: file.scrollback,
-        log_file: file.log_file,
+        declared,
         colors: Colors {
             own: file.colors.own,
             others: file.colors.others,

@@ -10,11 +10,13 @@
 mod catalog;
 #[cfg(test)]
 mod catalog_tests;
+mod declared;
 mod env;
 mod error;
 mod file;
 mod load;
 mod parse;
+mod table;
 #[cfg(test)]
 mod tests;
 
@@ -22,7 +24,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use catalog::{variables, Setting, SETTINGS};
+pub use catalog::{settings as catalog, variables, Setting};
+pub use declared::{Declared, DeclaredFlags};
 pub use env::layer as env_layer;
 pub use error::{ConfigError, FileError};
 pub use file::parse as parse_file;
@@ -45,13 +48,8 @@ pub struct Layer {
     pub password: Option<Secret>,
     pub password_file: Option<PathBuf>,
     pub rooms: Option<Vec<String>>,
-    pub qos: Option<u8>,
-    pub keep_alive: Option<u16>,
-    pub drain_timeout: Option<Duration>,
-    pub topic_prefix: Option<String>,
-    pub bell: Option<bool>,
-    pub scrollback: Option<usize>,
-    pub log_file: Option<PathBuf>,
+    /// The ordinary settings (`table.rs`).
+    pub declared: Declared,
     pub colors: Colors,
 }
 
@@ -178,10 +176,10 @@ pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Merges the layers key by key and applies the defaults. Long, as one
 /// pick per setting is: split, it would only scatter that list.
-pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, ConfigError> {
-    let command_line = sources.command_line.settle_endpoint(Origin::CommandLine)?;
-    let environment = sources.environment.settle_endpoint(Origin::Environment)?;
-    let config_file = sources.config_file.settle_endpoint(Origin::ConfigFile)?;
+pub fn merge(mut sources: Sources, mode: Mode) -> Result<Resolved, ConfigError> {
+    let command_line = std::mem::take(&mut sources.command_line).settle_endpoint(Origin::CommandLine)?;
+    let environment = std::mem::take(&mut sources.environment).settle_endpoint(Origin::Environment)?;
+    let config_file = std::mem::take(&mut sources.config_file).settle_endpoint(Origin::ConfigFile)?;
     let mut p = Picker {
         layers: [
             (&command_line, Origin::CommandLine),
@@ -249,29 +247,21 @@ pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, ConfigError> {
         mention: p.pick("colors.mention", |l| &l.colors.mention),
         notice: p.pick("colors.notice", |l| &l.colors.notice),
     };
-    let log_file = p.pick("log-file", |l| &l.log_file).or_else(|| {
-        p.origins.insert("log-file", Origin::Default);
-        sources.default_log_file.clone()
-    });
 
-    let settings = Settings {
+    let mut settings = Settings {
         server,
         port,
         username,
         rooms,
-        qos: p.or_default("qos", |l| &l.qos, 1),
-        keep_alive: p.or_default("keep-alive", |l| &l.keep_alive, 30),
-        drain_timeout: p.or_default("drain-timeout", |l| &l.drain_timeout, DEFAULT_DRAIN_TIMEOUT),
-        topic_prefix: p.or_default("topic-prefix", |l| &l.topic_prefix, String::new()),
-        bell: p.or_default("bell", |l| &l.bell, false),
-        scrollback: p.or_default("scrollback", |l| &l.scrollback, 10_000),
         mode,
         tls,
         login,
         colors,
-        log_file,
         hosting: None,
+        // The ordinary settings, filled in just below.
+        ..Settings::default()
     };
+    declared::pick_into(&mut p, &sources, &mut settings);
     Ok(Resolved {
         settings,
         password,
@@ -316,13 +306,7 @@ pub fn render(resolved: &Resolved, config_file: &str) -> String {
     out += &format!("# password: {password}\n");
     let rooms: Vec<String> = s.rooms.iter().map(|r| toml_string(r)).collect();
     out += &entry("rooms", Some(format!("[{}]", rooms.join(", "))));
-    out += &entry("qos", Some(s.qos.to_string()));
-    out += &entry("keep-alive", Some(s.keep_alive.to_string()));
-    out += &entry("drain-timeout", Some(s.drain_timeout.as_secs().to_string()));
-    out += &entry("topic-prefix", text(&s.topic_prefix));
-    out += &entry("bell", Some(s.bell.to_string()));
-    out += &entry("scrollback", Some(s.scrollback.to_string()));
-    out += &entry("log-file", path(s.log_file.as_deref()));
+    out += &declared::print(s, entry);
     let colors = [
         ("colors.own", s.colors.own),
         ("colors.others", s.colors.others),
