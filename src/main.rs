@@ -14,6 +14,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(tls) = &settings.tls {
+        // Unreadable or broken certificate files are reported now, before any connection.
+        if let Err(e) = komunikator::tls::client_config(tls) {
+            eprintln!("komunikator: {e}");
+            std::process::exit(2);
+        }
+    }
     if settings.mode == Mode::Tui {
         if let Some(why) = no_terminal() {
             // A script or a dumb terminal asked for the UI: line mode is what it can use.

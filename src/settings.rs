@@ -6,9 +6,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ratatui::style::Color;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Default` stands for "not chosen yet" (empty names, zeros); `config`
+/// starts from it and fills every field in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
     pub server: String,
     pub port: u16,
@@ -37,10 +37,13 @@ pub struct Settings {
     pub hosting: Option<SocketAddr>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Mode {
+    #[default]
     Tui,
-    Line { json: bool },
+    Line {
+        json: bool,
+    },
 }
 
 /// How to check the broker and, for mutual TLS, who we are.
@@ -105,6 +108,70 @@ pub struct Colors {
     pub notice: Option<Color>,
 }
 
+/// A colour the config may name: one of the terminal's sixteen, a
+/// 256-colour index, or RGB. The ui turns it into its drawing library's
+/// colour; the settings depend on no drawing library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Black,
+    Red,
+    Green,
+    Yellow,
+    Blue,
+    Magenta,
+    Cyan,
+    Gray,
+    DarkGray,
+    LightRed,
+    LightGreen,
+    LightYellow,
+    LightBlue,
+    LightMagenta,
+    LightCyan,
+    White,
+    Indexed(u8),
+    Rgb(u8, u8, u8),
+}
+
+impl Color {
+    /// The sixteen named colours, as the config spells them.
+    pub const NAMED: [(&'static str, Color); 16] = [
+        ("black", Color::Black),
+        ("red", Color::Red),
+        ("green", Color::Green),
+        ("yellow", Color::Yellow),
+        ("blue", Color::Blue),
+        ("magenta", Color::Magenta),
+        ("cyan", Color::Cyan),
+        ("gray", Color::Gray),
+        ("dark-gray", Color::DarkGray),
+        ("light-red", Color::LightRed),
+        ("light-green", Color::LightGreen),
+        ("light-yellow", Color::LightYellow),
+        ("light-blue", Color::LightBlue),
+        ("light-magenta", Color::LightMagenta),
+        ("light-cyan", Color::LightCyan),
+        ("white", Color::White),
+    ];
+}
+
+impl fmt::Display for Color {
+    /// The config's spelling: `light-red`, `#ff8000` or `208`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Color::Rgb(r, g, b) => write!(f, "#{r:02x}{g:02x}{b:02x}"),
+            Color::Indexed(i) => write!(f, "{i}"),
+            named => {
+                let (name, _) = Color::NAMED
+                    .iter()
+                    .find(|(_, c)| *c == named)
+                    .expect("every other colour is named");
+                f.write_str(name)
+            }
+        }
+    }
+}
+
 /// The address a client on this machine uses to reach a listener on
 /// `listen`: loopback when it listens on every interface.
 pub fn local_address(listen: SocketAddr) -> SocketAddr {
@@ -126,15 +193,9 @@ impl Settings {
             qos: 1,
             keep_alive: 30,
             drain_timeout: Duration::from_secs(10),
-            topic_prefix: String::new(),
-            bell: false,
             scrollback: 10_000,
             mode,
-            tls: None,
-            login: None,
-            colors: Colors::default(),
-            log_file: None,
-            hosting: None,
+            ..Settings::default()
         }
     }
 

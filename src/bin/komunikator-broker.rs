@@ -29,7 +29,7 @@ fn main() {
         Ok(args) => args,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) => {
-            eprintln!("komunikator-broker: {}", one_line(&e.to_string()));
+            eprintln!("komunikator-broker: {}", one_line(&e));
             std::process::exit(2);
         }
     };

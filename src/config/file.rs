@@ -5,49 +5,84 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ratatui::style::Color;
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 
-use super::values::{
-    parse_color, parse_drain_timeout, parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room,
-    parse_scrollback, parse_server, parse_username, Endpoint,
-};
-use super::Layer;
-use crate::settings::Colors;
+use super::declared::Declared;
+use super::parse::*;
+use super::table::settings_table;
+use super::{FileError, Layer};
+use crate::settings::{Color, Colors};
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct FileConfig {
-    #[serde(default, deserialize_with = "username")]
-    username: Option<String>,
-    #[serde(default, deserialize_with = "server")]
-    server: Option<Endpoint>,
-    #[serde(default, deserialize_with = "port")]
-    port: Option<u16>,
-    tls: Option<bool>,
-    ca_file: Option<PathBuf>,
-    cert: Option<PathBuf>,
-    key: Option<PathBuf>,
-    user: Option<String>,
-    password_file: Option<PathBuf>,
-    #[serde(default, deserialize_with = "rooms")]
-    rooms: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "qos")]
-    qos: Option<u8>,
-    #[serde(default, deserialize_with = "keep_alive")]
-    keep_alive: Option<u16>,
-    #[serde(default, deserialize_with = "drain_timeout")]
-    drain_timeout: Option<Duration>,
-    #[serde(default, deserialize_with = "topic_prefix")]
-    topic_prefix: Option<String>,
-    bell: Option<bool>,
-    #[serde(default, deserialize_with = "scrollback")]
-    scrollback: Option<usize>,
-    log_file: Option<PathBuf>,
-    #[serde(default, alias = "colours")]
-    colors: FileColors,
+/// The file's keys: the special settings' written here, the ordinary
+/// settings' from `table.rs`. One struct, since serde lists the keys it
+/// expects (in this order) when it meets an unknown one, and cannot both
+/// refuse unknown keys and flatten a second struct in.
+macro_rules! file_config {
+    ($(
+        $(#[doc = $help:tt])*
+        $field:ident: $ty:ty {
+            flag: $flag_ty:ty [$($arg:tt)*] => $from_flag:expr,
+            env: [$($variable:tt, $variable_help:tt, $from_env:expr)?],
+            key: $key:tt, $raw:ty => $from_file:expr,
+            settings: $land:expr, default $default:expr,
+            print: $print:expr,
+        },
+    )*) => {
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        struct FileConfig {
+            #[serde(default, deserialize_with = "username")]
+            username: Option<String>,
+            #[serde(default, deserialize_with = "server")]
+            server: Option<Endpoint>,
+            #[serde(default, deserialize_with = "port")]
+            port: Option<u16>,
+            tls: Option<bool>,
+            ca_file: Option<PathBuf>,
+            cert: Option<PathBuf>,
+            key: Option<PathBuf>,
+            user: Option<String>,
+            password_file: Option<PathBuf>,
+            #[serde(default, deserialize_with = "rooms")]
+            rooms: Option<Vec<String>>,
+            $(
+                #[serde(default, rename = $key)]
+                $field: Option<$field::Checked>,
+            )*
+            #[serde(default, alias = "colours")]
+            colors: FileColors,
+        }
+
+        // One module per ordinary setting, named after it: its value read as
+        // the row's TOML type and checked by the row's check.
+        $(
+            mod $field {
+                use serde::de::Error as _;
+
+                use super::*;
+
+                #[derive(Debug)]
+                pub(super) struct Checked(pub(super) $ty);
+
+                impl<'de> Deserialize<'de> for Checked {
+                    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        let check: fn($raw) -> Result<$ty, String> = $from_file;
+                        check(<$raw>::deserialize(d)?).map(Checked).map_err(D::Error::custom)
+                    }
+                }
+            }
+        )*
+
+        fn take_declared(file: &mut FileConfig) -> Declared {
+            Declared {
+                $($field: file.$field.take().map(|checked| checked.0),)*
+            }
+        }
+    };
 }
+
+settings_table!(file_config);
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,16 +113,12 @@ checked!(username: String => String, |s| parse_username(&s));
 checked!(server: String => Endpoint, |s| parse_server(&s));
 checked!(port: i64 => u16, |n| parse_port(&n.to_string()));
 checked!(rooms: Vec<String> => Vec<String>, |rooms| rooms.iter().map(|r| parse_room(r)).collect());
-checked!(qos: i64 => u8, |n| parse_qos(&n.to_string()));
-checked!(keep_alive: i64 => u16, |n| parse_keep_alive(&n.to_string()));
-checked!(drain_timeout: i64 => Duration, |n| parse_drain_timeout(&n.to_string()));
-checked!(topic_prefix: String => String, |s| parse_prefix(&s));
-checked!(scrollback: i64 => usize, |n| parse_scrollback(&n.to_string()));
 checked!(color: String => Color, |s| parse_color(&s));
 
 /// Reads the config file's text into a layer; `path` only names it in errors.
-pub fn parse(text: &str, path: &Path) -> Result<Layer, String> {
-    let file: FileConfig = toml::from_str(text).map_err(|e| locate(&e, text, path))?;
+pub fn parse(text: &str, path: &Path) -> Result<Layer, FileError> {
+    let mut file: FileConfig = toml::from_str(text).map_err(|e| locate(&e, text, path))?;
+    let declared = take_declared(&mut file);
     Ok(Layer {
         username: file.username,
         server: file.server,
@@ -100,13 +131,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Layer, String> {
         password: None,
         password_file: file.password_file,
         rooms: file.rooms,
-        qos: file.qos,
-        keep_alive: file.keep_alive,
-        drain_timeout: file.drain_timeout,
-        topic_prefix: file.topic_prefix,
-        bell: file.bell,
-        scrollback: file.scrollback,
-        log_file: file.log_file,
+        declared,
         colors: Colors {
             own: file.colors.own,
             others: file.colors.others,
@@ -116,16 +141,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Layer, String> {
     })
 }
 
-/// One line: `FILE: line N, key K: what is wrong`.
-fn locate(err: &toml::de::Error, text: &str, path: &Path) -> String {
+/// Where in the file the error is: its line and the key there.
+fn locate(err: &toml::de::Error, text: &str, path: &Path) -> FileError {
+    // toml's message may span lines (a snippet of the file); the user gets one.
     let message: Vec<&str> = err.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let message = message.join("; ");
-    let Some(span) = err.span() else {
-        return format!("{}: {message}", path.display());
+    let mut error = FileError {
+        path: path.to_owned(),
+        line: None,
+        key: None,
+        message: message.join("; "),
     };
-    let line = text[..span.start.min(text.len())].matches('\n').count();
-    let key = key_at(text, line).map(|k| format!(", key '{k}'")).unwrap_or_default();
-    format!("{}: line {}{key}: {message}", path.display(), line + 1)
+    if let Some(span) = err.span() {
+        let line = text[..span.start.min(text.len())].matches('\n').count();
+        error.line = Some(line + 1);
+        error.key = key_at(text, line);
+    }
+    error
 }
 
 /// The dotted key whose value is on line `index` (0-based): the nearest

@@ -4,24 +4,33 @@
 //! Each source becomes a `Layer` in which every value is optional, so that
 //! "not given" differs from "given the default value"; `merge` picks each key
 //! from the first layer that has it and applies defaults only at the end.
-//! Everything but `load` is pure.
+//! Everything but `load` (in `load.rs`: environment, files, prompt) is pure;
+//! certificate files are checked by the caller at startup.
 
+mod catalog;
+#[cfg(test)]
+mod catalog_tests;
+mod declared;
 mod env;
+mod error;
 mod file;
+mod load;
+mod parse;
+mod table;
 #[cfg(test)]
 mod tests;
-mod values;
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ratatui::style::Color;
-
-pub use env::{layer as env_layer, VARIABLES};
+pub use catalog::{settings as catalog, variables, Setting};
+pub use declared::{Declared, DeclaredFlags};
+pub use env::layer as env_layer;
+pub use error::{ConfigError, FileError};
 pub use file::parse as parse_file;
-pub use values::*;
+pub use load::{default_config_file, default_log_file, load, read_password_file, Outcome, Request};
+pub use parse::*;
 
 use crate::settings::{ClientCert, Colors, Login, Mode, Secret, Settings, Tls};
 
@@ -39,44 +48,29 @@ pub struct Layer {
     pub password: Option<Secret>,
     pub password_file: Option<PathBuf>,
     pub rooms: Option<Vec<String>>,
-    pub qos: Option<u8>,
-    pub keep_alive: Option<u16>,
-    pub drain_timeout: Option<Duration>,
-    pub topic_prefix: Option<String>,
-    pub bell: Option<bool>,
-    pub scrollback: Option<usize>,
-    pub log_file: Option<PathBuf>,
+    /// The ordinary settings (`table.rs`).
+    pub declared: Declared,
     pub colors: Colors,
 }
 
 impl Layer {
     /// A URL's port and scheme count as this layer's `port` and `tls`; the
     /// same layer saying otherwise is a contradiction, not an override.
-    fn settle_endpoint(mut self, origin: Origin) -> Result<Layer, String> {
+    fn settle_endpoint(mut self, origin: Origin) -> Result<Layer, ConfigError> {
         let Some(endpoint) = &self.server else {
             return Ok(self);
         };
         if let Some(url_port) = endpoint.port {
             match self.port {
                 Some(port) if port != url_port => {
-                    return Err(format!(
-                        "{}: the server says port {url_port} but the port is set to {port}",
-                        origin.label()
-                    ))
+                    return Err(ConfigError::PortContradiction { origin, url_port, port })
                 }
                 _ => self.port = Some(url_port),
             }
         }
         if let Some(url_tls) = endpoint.tls {
             match self.tls {
-                Some(tls) if tls != url_tls => {
-                    return Err(format!(
-                        "{}: the server URL says {} but TLS is set {}",
-                        origin.label(),
-                        if url_tls { "mqtts:// (TLS)" } else { "mqtt:// (no TLS)" },
-                        if tls { "on" } else { "off" }
-                    ))
-                }
+                Some(tls) if tls != url_tls => return Err(ConfigError::TlsContradiction { origin, url_tls, tls }),
                 _ => self.tls = Some(url_tls),
             }
         }
@@ -91,6 +85,12 @@ pub enum Origin {
     Environment,
     ConfigFile,
     Default,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
 }
 
 impl Origin {
@@ -134,13 +134,9 @@ pub struct Resolved {
 
 impl Resolved {
     /// The username may come from any source, but it must come from one.
-    pub fn require_username(&self) -> Result<(), String> {
+    pub fn require_username(&self) -> Result<(), ConfigError> {
         if self.settings.username.is_empty() {
-            return Err(
-                "missing USERNAME: give your name in the chat as the last argument (komunikator NAME), \
-                 in KOMUNIKATOR_USERNAME, or as `username` in the config file (see --help)"
-                    .into(),
-            );
+            return Err(ConfigError::MissingUsername);
         }
         Ok(())
     }
@@ -178,11 +174,12 @@ pub const DEFAULT_ROOM: &str = "general";
 /// How long quitting waits for unsent messages while the broker cannot be reached.
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Merges the layers key by key and applies the defaults.
-pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, String> {
-    let command_line = sources.command_line.settle_endpoint(Origin::CommandLine)?;
-    let environment = sources.environment.settle_endpoint(Origin::Environment)?;
-    let config_file = sources.config_file.settle_endpoint(Origin::ConfigFile)?;
+/// Merges the layers key by key and applies the defaults. Long, as one
+/// pick per setting is: split, it would only scatter that list.
+pub fn merge(mut sources: Sources, mode: Mode) -> Result<Resolved, ConfigError> {
+    let command_line = std::mem::take(&mut sources.command_line).settle_endpoint(Origin::CommandLine)?;
+    let environment = std::mem::take(&mut sources.environment).settle_endpoint(Origin::Environment)?;
+    let config_file = std::mem::take(&mut sources.config_file).settle_endpoint(Origin::ConfigFile)?;
     let mut p = Picker {
         layers: [
             (&command_line, Origin::CommandLine),
@@ -209,14 +206,14 @@ pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, String> {
         let client_cert = match (cert, key) {
             (Some(cert), Some(key)) => Some(ClientCert { cert, key }),
             (None, None) => None,
-            (Some(_), None) => return Err("a client certificate (cert) needs its key too (key, --key)".into()),
-            (None, Some(_)) => return Err("a client key (key) needs its certificate too (cert, --cert)".into()),
+            (Some(_), None) => return Err(ConfigError::CertWithoutKey),
+            (None, Some(_)) => return Err(ConfigError::KeyWithoutCert),
         };
         Some(Tls { ca_file, client_cert })
     } else {
         let given = |l: &Layer| l.ca_file.is_some() || l.cert.is_some() || l.key.is_some();
         if given(&command_line) {
-            return Err("--ca-file, --cert and --key need TLS: add --tls or use an mqtts:// server".into());
+            return Err(ConfigError::TlsFilesWithoutTls);
         }
         None
     };
@@ -250,29 +247,21 @@ pub fn merge(sources: Sources, mode: Mode) -> Result<Resolved, String> {
         mention: p.pick("colors.mention", |l| &l.colors.mention),
         notice: p.pick("colors.notice", |l| &l.colors.notice),
     };
-    let log_file = p.pick("log-file", |l| &l.log_file).or_else(|| {
-        p.origins.insert("log-file", Origin::Default);
-        sources.default_log_file.clone()
-    });
 
-    let settings = Settings {
+    let mut settings = Settings {
         server,
         port,
         username,
         rooms,
-        qos: p.or_default("qos", |l| &l.qos, 1),
-        keep_alive: p.or_default("keep-alive", |l| &l.keep_alive, 30),
-        drain_timeout: p.or_default("drain-timeout", |l| &l.drain_timeout, DEFAULT_DRAIN_TIMEOUT),
-        topic_prefix: p.or_default("topic-prefix", |l| &l.topic_prefix, String::new()),
-        bell: p.or_default("bell", |l| &l.bell, false),
-        scrollback: p.or_default("scrollback", |l| &l.scrollback, 10_000),
         mode,
         tls,
         login,
         colors,
-        log_file,
         hosting: None,
+        // The ordinary settings, filled in just below.
+        ..Settings::default()
     };
+    declared::pick_into(&mut p, &sources, &mut settings);
     Ok(Resolved {
         settings,
         password,
@@ -317,13 +306,7 @@ pub fn render(resolved: &Resolved, config_file: &str) -> String {
     out += &format!("# password: {password}\n");
     let rooms: Vec<String> = s.rooms.iter().map(|r| toml_string(r)).collect();
     out += &entry("rooms", Some(format!("[{}]", rooms.join(", "))));
-    out += &entry("qos", Some(s.qos.to_string()));
-    out += &entry("keep-alive", Some(s.keep_alive.to_string()));
-    out += &entry("drain-timeout", Some(s.drain_timeout.as_secs().to_string()));
-    out += &entry("topic-prefix", text(&s.topic_prefix));
-    out += &entry("bell", Some(s.bell.to_string()));
-    out += &entry("scrollback", Some(s.scrollback.to_string()));
-    out += &entry("log-file", path(s.log_file.as_deref()));
+    out += &declared::print(s, entry);
     let colors = [
         ("colors.own", s.colors.own),
         ("colors.others", s.colors.others),
@@ -334,7 +317,7 @@ pub fn render(resolved: &Resolved, config_file: &str) -> String {
         out += "\n[colors]\n";
         for (key, color) in colors {
             if let Some(color) = color {
-                out += &entry(key, Some(toml_string(&color_name(color))));
+                out += &entry(key, Some(toml_string(&color.to_string())));
             }
         }
     }
@@ -344,136 +327,4 @@ pub fn render(resolved: &Resolved, config_file: &str) -> String {
 fn toml_string(s: &str) -> String {
     // A JSON string is a valid TOML basic string.
     serde_json::to_string(s).expect("a string serialises")
-}
-
-fn color_name(color: Color) -> String {
-    match color {
-        Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
-        Color::Indexed(i) => i.to_string(),
-        other => {
-            // "LightRed" -> "light-red", the spelling the docs use.
-            let mut name = String::new();
-            for (i, ch) in other.to_string().chars().enumerate() {
-                if ch.is_uppercase() && i > 0 {
-                    name.push('-');
-                }
-                name.push(ch.to_ascii_lowercase());
-            }
-            name
-        }
-    }
-}
-
-/// What the program should do after reading its settings.
-#[derive(Debug)]
-pub enum Outcome {
-    Run(Box<Settings>),
-    /// `--print-config`: print this and exit 0.
-    Print(String),
-}
-
-/// What the command line asks for, beyond its layer of settings.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub layer: Layer,
-    pub mode: Mode,
-    pub config_file: Option<PathBuf>,
-    pub print_config: bool,
-    /// `--serve`: host a broker here, listening on this address; the
-    /// command-line layer then points the client at it.
-    pub hosting: Option<std::net::SocketAddr>,
-}
-
-/// Reads the environment, the config file and the password, and merges
-/// everything. An `Err` is one line for the user; the program exits 2.
-pub fn load(request: Request) -> Result<Outcome, String> {
-    let environment = env_layer(|name| std::env::var(name).ok())?;
-    let explicit = request.config_file.clone().or_else(|| {
-        std::env::var_os("KOMUNIKATOR_CONFIG")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    });
-    let (config_path, config_file) = read_config_file(explicit)?;
-    let sources = Sources {
-        command_line: request.layer,
-        environment,
-        config_file,
-        default_log_file: default_log_file(),
-    };
-    let mut resolved = merge(sources, request.mode)?;
-    resolved.settings.hosting = request.hosting;
-    if request.hosting.is_some() {
-        // The broker inside takes anyone: a login set for another broker
-        // would only ask for a password here for nothing.
-        resolved.settings.login = None;
-    }
-    if request.print_config {
-        let label = match &config_path {
-            Some(path) => path.display().to_string(),
-            None => "none".into(),
-        };
-        return Ok(Outcome::Print(render(&resolved, &label)));
-    }
-    resolved.require_username()?;
-    let address = resolved.settings.address();
-    if let Some(login) = &mut resolved.settings.login {
-        login.password = match &resolved.password {
-            Password::Given(secret, _) => Some(secret.clone()),
-            Password::File(path, _) => Some(read_password_file(path)?),
-            Password::Missing if std::io::stdin().is_terminal() => {
-                prompt_password(&format!("Password for {} at {address}: ", login.user))?
-            }
-            Password::Missing => None,
-        };
-    }
-    if let Some(tls) = &resolved.settings.tls {
-        // Unreadable or broken certificate files are reported now, before any connection.
-        crate::tls::client_config(tls)?;
-    }
-    Ok(Outcome::Run(Box::new(resolved.settings)))
-}
-
-/// The explicit file must exist; the default one may be missing.
-fn read_config_file(explicit: Option<PathBuf>) -> Result<(Option<PathBuf>, Layer), String> {
-    let (path, required) = match explicit {
-        Some(path) => (path, true),
-        None => match default_config_file() {
-            Some(path) => (path, false),
-            None => return Ok((None, Layer::default())),
-        },
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let layer = parse_file(&text, &path)?;
-            Ok((Some(path), layer))
-        }
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok((None, Layer::default())),
-        Err(e) => Err(format!("cannot read the config file {}: {e}", path.display())),
-    }
-}
-
-pub fn default_config_file() -> Option<PathBuf> {
-    dirs::config_dir().map(|dir| dir.join("komunikator").join("config.toml"))
-}
-
-/// The platform's state directory (`~/.local/state` on Linux), else its cache directory.
-pub fn default_log_file() -> Option<PathBuf> {
-    dirs::state_dir()
-        .or_else(dirs::cache_dir)
-        .map(|dir| dir.join("komunikator").join("komunikator.log"))
-}
-
-/// The first line of the file, without its line ending.
-pub fn read_password_file(path: &Path) -> Result<Secret, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read the password file {}: {e}", path.display()))?;
-    match text.lines().next() {
-        Some(first) if !first.is_empty() => Ok(Secret::new(first)),
-        _ => Err(format!("the password file {} has an empty first line", path.display())),
-    }
-}
-
-fn prompt_password(prompt: &str) -> Result<Option<Secret>, String> {
-    let text = rpassword::prompt_password(prompt).map_err(|e| format!("cannot read the password: {e}"))?;
-    Ok((!text.is_empty()).then(|| Secret::new(text)))
 }

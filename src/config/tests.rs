@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ratatui::style::Color;
+use crate::settings::Color;
 
 use super::*;
 
@@ -13,7 +13,7 @@ fn file(text: &str) -> Layer {
 }
 
 fn file_error(text: &str) -> String {
-    let err = parse_file(text, Path::new(FILE)).unwrap_err();
+    let err = parse_file(text, Path::new(FILE)).unwrap_err().to_string();
     assert!(!err.contains('\n'), "one line: {err}");
     err
 }
@@ -23,7 +23,7 @@ fn env(vars: &[(&str, &str)]) -> Layer {
     env_layer(|name| vars.get(name).cloned()).unwrap()
 }
 
-fn cli(args: &[&str]) -> Layer {
+pub(super) fn cli(args: &[&str]) -> Layer {
     use clap::Parser;
     let mut all = vec!["komunikator"];
     all.extend(args);
@@ -51,7 +51,7 @@ fn resolve_err(command_line: Layer, environment: Layer, config_file: Layer) -> S
         config_file,
         default_log_file: None,
     };
-    merge(sources, Mode::Tui).unwrap_err()
+    merge(sources, Mode::Tui).unwrap_err().to_string()
 }
 
 #[test]
@@ -66,7 +66,7 @@ fn defaults_when_nothing_is_given() {
     assert_eq!(s.login, None);
     assert_eq!(s.log_file, Some(PathBuf::from("/state/komunikator.log")));
     assert_eq!(r.origin("port"), Some(Origin::Default));
-    assert!(r.require_username().unwrap_err().contains("USERNAME"));
+    assert!(r.require_username().unwrap_err().to_string().contains("USERNAME"));
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn bad_drain_timeouts_name_the_rule() {
         );
         let err =
             crate::cli::Cli::try_parse_from(["komunikator", &format!("--drain-timeout={bad}"), "alice"]).unwrap_err();
-        let err = crate::cli::one_line(&err.to_string());
+        let err = crate::cli::one_line(&err);
         assert!(
             err.contains("drain timeout must be 0 to 3600 seconds"),
             "{bad:?}: {err}"
@@ -164,7 +164,7 @@ fn bad_drain_timeouts_name_the_rule() {
     let vars: HashMap<&str, &str> = [("KOMUNIKATOR_DRAIN_TIMEOUT", "3601")].into();
     let err = env_layer(|name| vars.get(name).map(|v| v.to_string())).unwrap_err();
     assert_eq!(
-        err,
+        err.to_string(),
         "KOMUNIKATOR_DRAIN_TIMEOUT: drain timeout must be 0 to 3600 seconds"
     );
 }
@@ -395,9 +395,14 @@ fn file_errors_name_file_line_and_key() {
 fn environment_errors_name_the_variable() {
     let vars: HashMap<&str, &str> = [("KOMUNIKATOR_PORT", "eighty")].into();
     let err = env_layer(|name| vars.get(name).map(|v| v.to_string())).unwrap_err();
-    assert_eq!(err, "KOMUNIKATOR_PORT: the port must be a number from 1 to 65535");
+    assert_eq!(
+        err.to_string(),
+        "KOMUNIKATOR_PORT: the port must be a number from 1 to 65535"
+    );
     let vars: HashMap<&str, &str> = [("KOMUNIKATOR_TLS", "maybe")].into();
-    let err = env_layer(|name| vars.get(name).map(|v| v.to_string())).unwrap_err();
+    let err = env_layer(|name| vars.get(name).map(|v| v.to_string()))
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("KOMUNIKATOR_TLS: expected true or false"), "{err}");
     // Empty means unset.
     assert_eq!(env(&[("KOMUNIKATOR_SERVER", "")]), Layer::default());
@@ -405,11 +410,11 @@ fn environment_errors_name_the_variable() {
 
 #[test]
 fn every_documented_variable_is_read() {
-    for (name, _) in VARIABLES {
-        if *name == "KOMUNIKATOR_CONFIG" {
+    for (name, _) in variables() {
+        if name == "KOMUNIKATOR_CONFIG" {
             continue; // read by `load`, it picks the file
         }
-        let value = match *name {
+        let value = match name {
             "KOMUNIKATOR_PORT" => "1884",
             "KOMUNIKATOR_TLS" => "true",
             "KOMUNIKATOR_DRAIN_TIMEOUT" => "5",
@@ -432,9 +437,13 @@ fn password_file_gives_its_first_line() {
         assert_eq!(read_password_file(&path).unwrap().expose(), want);
     }
     std::fs::write(&path, "\nlater").unwrap();
-    assert!(read_password_file(&path).unwrap_err().contains("empty first line"));
+    assert!(read_password_file(&path)
+        .unwrap_err()
+        .to_string()
+        .contains("empty first line"));
     let missing = dir.path().join("missing");
     assert!(read_password_file(&missing)
         .unwrap_err()
+        .to_string()
         .starts_with("cannot read the password file"));
 }

@@ -19,7 +19,7 @@ fn dim() -> Style {
 }
 
 fn notice_style(state: &State) -> Style {
-    Style::default().fg(state.settings.colors.notice.unwrap_or(Color::DarkGray))
+    Style::default().fg(state.settings.colors.notice.map_or(Color::DarkGray, super::color))
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
@@ -115,12 +115,13 @@ fn message_lines(m: &Message, state: &State, width: usize) -> Vec<Line<'static>>
     let nick_color = match m.own {
         Some(_) => colors.own,
         None => colors.others,
-    };
+    }
+    .map(super::color);
     let mut nick_style = Style::default().fg(nick_color.unwrap_or_else(|| name_color(&nick)));
     if m.own.is_some() {
         nick_style = nick_style.add_modifier(Modifier::BOLD);
     }
-    let mention_color = colors.mention.unwrap_or(Color::Yellow);
+    let mention_color = colors.mention.map_or(Color::Yellow, super::color);
     let mut body_style = Style::default();
     if m.mention {
         body_style = body_style.fg(mention_color).add_modifier(Modifier::BOLD);

@@ -70,6 +70,31 @@ fn local_date(state: &State, at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&offset(state, at)).date_naive()
 }
 
+/// The drawing library's colour for a configured one.
+pub fn color(configured: crate::settings::Color) -> Color {
+    use crate::settings::Color as C;
+    match configured {
+        C::Black => Color::Black,
+        C::Red => Color::Red,
+        C::Green => Color::Green,
+        C::Yellow => Color::Yellow,
+        C::Blue => Color::Blue,
+        C::Magenta => Color::Magenta,
+        C::Cyan => Color::Cyan,
+        C::Gray => Color::Gray,
+        C::DarkGray => Color::DarkGray,
+        C::LightRed => Color::LightRed,
+        C::LightGreen => Color::LightGreen,
+        C::LightYellow => Color::LightYellow,
+        C::LightBlue => Color::LightBlue,
+        C::LightMagenta => Color::LightMagenta,
+        C::LightCyan => Color::LightCyan,
+        C::White => Color::White,
+        C::Indexed(i) => Color::Indexed(i),
+        C::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    }
+}
+
 /// A stable colour per name, the same in every run and on every client.
 pub fn name_color(name: &str) -> Color {
     const PALETTE: [Color; 10] = [

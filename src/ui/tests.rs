@@ -228,11 +228,12 @@ fn a_huge_scrollback_draws_its_last_lines() {
 
 #[test]
 fn configured_colours_are_used() {
+    use crate::settings::Color as Configured;
     use ratatui::style::Color;
     let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
-    settings.colors.own = Some(Color::Cyan);
-    settings.colors.others = Some(Color::Magenta);
-    settings.colors.notice = Some(Color::Blue);
+    settings.colors.own = Some(Configured::Cyan);
+    settings.colors.others = Some(Configured::Magenta);
+    settings.colors.notice = Some(Configured::Blue);
     let mut state = State::new(settings, at(14, 0));
     state.utc_clock = true;
     say(&mut state, "1", "bob", "hi", at(14, 1));

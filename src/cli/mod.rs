@@ -1,17 +1,19 @@
 //! The command line: flags, their validation, and one-line errors.
 
+mod usage_error;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::Parser;
 
 use crate::config::{
-    parse_drain_timeout, parse_keep_alive, parse_port, parse_prefix, parse_qos, parse_room, parse_scrollback,
-    parse_server, parse_username, Endpoint, Layer, Request, PLAIN_PORT, VARIABLES,
+    parse_port, parse_room, parse_server, parse_username, variables, ConfigError, DeclaredFlags, Endpoint, Layer,
+    Request, PLAIN_PORT,
 };
 use crate::settings::{local_address, Mode};
+pub use usage_error::one_line;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,103 +37,79 @@ pub struct Cli {
     pub username: Option<String>,
 
     /// MQTT broker: a host name, host:port, or a URL mqtt://host:port or mqtts://host:port (TLS) [default: localhost]
-    #[arg(short = 's', long, value_name = "HOST|URL", value_parser = parse_server)]
+    #[arg(display_order = 10, short = 's', long, value_name = "HOST|URL", value_parser = parse_server)]
     pub server: Option<Endpoint>,
 
     /// MQTT broker port [default: 1883, or 8883 with TLS]
-    #[arg(short = 'p', long, value_name = "PORT", value_parser = parse_port)]
+    #[arg(display_order = 20, short = 'p', long, value_name = "PORT", value_parser = parse_port)]
     pub port: Option<u16>,
 
     /// Room to join (repeatable); the first is the active one [default: general]
-    #[arg(short = 'r', long = "room", value_name = "ROOM", value_parser = parse_room)]
+    #[arg(display_order = 30, short = 'r', long = "room", value_name = "ROOM", value_parser = parse_room)]
     pub rooms: Vec<String>,
 
-    /// MQTT quality of service for chat messages: 0, 1 or 2 [default: 1]
-    #[arg(long, value_name = "0|1|2", value_parser = parse_qos)]
-    pub qos: Option<u8>,
-
-    /// Seconds between keep-alive pings; a dead link is noticed within about twice this [default: 30]
-    #[arg(long, value_name = "SECONDS", value_parser = parse_keep_alive)]
-    pub keep_alive: Option<u16>,
-
-    /// When quitting, how long to wait for unsent messages while the broker cannot be reached (the clock restarts whenever one is acknowledged); 0 = do not wait [default: 10]
-    #[arg(long, value_name = "SECONDS", value_parser = parse_drain_timeout)]
-    pub drain_timeout: Option<Duration>,
-
     /// Line mode: read lines from stdin, print one line per event (no full-screen UI)
-    #[arg(long)]
+    #[arg(display_order = 70, long)]
     pub no_tui: bool,
 
     /// In line mode, print each event as one JSON object per line (implies --no-tui)
-    #[arg(long)]
+    #[arg(display_order = 80, long)]
     pub json: bool,
 
-    /// Ring the terminal bell when someone mentions your name
-    #[arg(long)]
-    pub bell: bool,
-
-    /// Messages kept per room in the full-screen UI [default: 10000]
-    #[arg(long, value_name = "N", value_parser = parse_scrollback)]
-    pub scrollback: Option<usize>,
-
-    /// Put every topic under this prefix (e.g. "acme/"), so several chat networks can share a broker
-    #[arg(long, value_name = "PREFIX", value_parser = parse_prefix)]
-    pub topic_prefix: Option<String>,
-
     /// Connect with TLS (trusting the system's CAs unless --ca-file is given)
-    #[arg(long, overrides_with = "no_tls")]
+    #[arg(display_order = 120, long, overrides_with = "no_tls")]
     pub tls: bool,
 
     /// Connect without TLS, even if the config file turns it on
-    #[arg(long, overrides_with = "tls")]
+    #[arg(display_order = 130, long, overrides_with = "tls")]
     pub no_tls: bool,
 
     /// Trust only this CA (PEM file) for the broker's certificate, e.g. a private CA
-    #[arg(long, value_name = "PATH")]
+    #[arg(display_order = 140, long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
 
     /// Client certificate (PEM) for mutual TLS; needs --key
-    #[arg(long, value_name = "PATH")]
+    #[arg(display_order = 150, long, value_name = "PATH")]
     pub cert: Option<PathBuf>,
 
     /// Private key (PEM) of the client certificate
-    #[arg(long, value_name = "PATH")]
+    #[arg(display_order = 160, long, value_name = "PATH")]
     pub key: Option<PathBuf>,
 
     /// Log in to the broker with this name; the password comes from
     /// KOMUNIKATOR_PASSWORD, --password-file, or a prompt
-    #[arg(long, value_name = "NAME")]
+    #[arg(display_order = 170, long, value_name = "NAME")]
     pub user: Option<String>,
 
     /// Read the broker password from the first line of this file
-    #[arg(long, value_name = "PATH")]
+    #[arg(display_order = 180, long, value_name = "PATH")]
     pub password_file: Option<PathBuf>,
 
     /// Refused on purpose: a password in the arguments shows in the process list.
     /// Taken as any value (dropped unseen) so that no parse error can echo it.
-    #[arg(long, hide = true, value_name = "PASSWORD", num_args = 0..=1, default_missing_value = "",
+    #[arg(display_order = 185, long, hide = true, value_name = "PASSWORD", num_args = 0..=1, default_missing_value = "",
           value_parser = drop_password)]
     pub password: Option<DroppedPassword>,
 
     /// Read this config file instead of ~/.config/komunikator/config.toml
-    #[arg(long, value_name = "PATH")]
+    #[arg(display_order = 190, long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
     /// Print the effective settings (flags, environment, config file, defaults) and exit
-    #[arg(long)]
+    #[arg(display_order = 200, long)]
     pub print_config: bool,
 
     /// Host the chat: run an MQTT broker inside komunikator on -p PORT and join it; others connect with -s
-    #[arg(long, conflicts_with_all = ["server", "tls", "ca_file", "cert", "key"])]
+    #[arg(display_order = 210, long, conflicts_with_all = ["server", "tls", "ca_file", "cert", "key"])]
     pub serve: bool,
 
     /// With --serve: the address to listen on [default: every interface]
-    #[arg(long, value_name = "ADDR", requires = "serve")]
+    #[arg(display_order = 220, long, value_name = "ADDR", requires = "serve")]
     pub bind: Option<IpAddr>,
 
-    /// Write the log here [default: ~/.local/state/komunikator/komunikator.log]; level from RUST_LOG
-    #[arg(long, value_name = "PATH")]
-    pub log_file: Option<PathBuf>,
+    /// The ordinary settings' flags, from `config/table.rs`.
+    #[command(flatten)]
+    pub declared: DeclaredFlags,
 }
 
 /// Stands for a `--password` value, which is never kept nor shown.
@@ -144,7 +122,7 @@ fn drop_password(_: &str) -> Result<DroppedPassword, String> {
 
 fn after_long_help() -> String {
     let mut text = String::from("Environment variables (weaker than flags, stronger than the config file):\n");
-    for (name, what) in VARIABLES {
+    for (name, what) in variables() {
         text += &format!("  {name:<27} {what}\n");
     }
     text += "  RUST_LOG                    log level, e.g. debug (default: warn,komunikator=info)\n";
@@ -153,11 +131,9 @@ fn after_long_help() -> String {
 
 impl Cli {
     /// The command line's own layer of settings, and what it asks for.
-    pub fn into_request(self) -> Result<Request, String> {
+    pub fn into_request(self) -> Result<Request, ConfigError> {
         if self.password.is_some() {
-            return Err("passwords are not taken as arguments (they show in the process list): \
-                 use KOMUNIKATOR_PASSWORD, --password-file, or type it at the prompt"
-                .into());
+            return Err(ConfigError::PasswordArgument);
         }
         let mode = if self.no_tui || self.json {
             Mode::Line { json: self.json }
@@ -199,13 +175,7 @@ impl Cli {
             password: None,
             password_file: self.password_file,
             rooms: (!self.rooms.is_empty()).then_some(self.rooms),
-            qos: self.qos,
-            keep_alive: self.keep_alive,
-            drain_timeout: self.drain_timeout,
-            topic_prefix: self.topic_prefix,
-            bell: self.bell.then_some(true),
-            scrollback: self.scrollback,
-            log_file: self.log_file,
+            declared: self.declared.into_layer(),
             colors: Default::default(),
         };
         Ok(Request {
@@ -233,23 +203,10 @@ pub fn parse_or_exit() -> Cli {
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
         Err(e) => {
-            eprintln!("komunikator: {}", one_line(&e.to_string()));
+            eprintln!("komunikator: {}", one_line(&e));
             std::process::exit(2);
         }
     }
-}
-
-/// Clap's message without its usage block, on one line.
-pub fn one_line(message: &str) -> String {
-    let parts: Vec<&str> = message
-        .lines()
-        .map(str::trim)
-        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
-        .filter(|l| !l.is_empty())
-        .collect();
-    let joined = parts.join(" ");
-    let joined = joined.strip_prefix("error: ").unwrap_or(&joined).to_owned();
-    format!("{joined} (see --help)")
 }
 
 #[cfg(test)]
@@ -264,14 +221,15 @@ mod tests {
         let mut all = vec!["komunikator"];
         all.extend(args);
         let request = Cli::try_parse_from(all)
-            .map_err(|e| one_line(&e.to_string()))?
-            .into_request()?;
+            .map_err(|e| one_line(&e))?
+            .into_request()
+            .map_err(|e| e.to_string())?;
         let sources = Sources {
             command_line: request.layer,
             ..Sources::default()
         };
-        let mut resolved = merge(sources, request.mode)?;
-        resolved.require_username()?;
+        let mut resolved = merge(sources, request.mode).map_err(|e| e.to_string())?;
+        resolved.require_username().map_err(|e| e.to_string())?;
         resolved.settings.hosting = request.hosting;
         Ok(resolved.settings)
     }

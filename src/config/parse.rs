@@ -1,11 +1,11 @@
-//! Checks for single values, shared by flags, environment and config file so
+//! Parsers for single values, shared by flags, environment and config file so
 //! that each value gets the same rule and the same message wherever it came from.
 
 use std::net::Ipv6Addr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use ratatui::style::Color;
+use crate::settings::Color;
 
 use crate::protocol::{validate_room, validate_username};
 
@@ -78,14 +78,42 @@ pub fn parse_bool(s: &str) -> Result<bool, String> {
 /// A colour name (`cyan`, `light-red`, `dark-gray`...), `#rrggbb`, or a
 /// 256-colour index. `reset` is refused: it means "no colour" and would hide text.
 pub fn parse_color(s: &str) -> Result<Color, String> {
-    match Color::from_str(s.trim()) {
-        Ok(Color::Reset) | Err(_) => Err(format!(
+    // ratatui's parser takes the spellings people use ("Dark Grey",
+    // "light_red"); the settings keep a colour type of their own.
+    match ratatui::style::Color::from_str(s.trim()).map(configured) {
+        Ok(None) | Err(_) => Err(format!(
             "unknown colour '{s}': use black, red, green, yellow, blue, magenta, cyan, gray, dark-gray, \
              light-red, light-green, light-yellow, light-blue, light-magenta, light-cyan, white, \
              #rrggbb or a number from 0 to 255"
         )),
-        Ok(color) => Ok(color),
+        Ok(Some(color)) => Ok(color),
     }
+}
+
+/// The settings' colour for ratatui's; `None` for `reset`, which is no colour.
+fn configured(color: ratatui::style::Color) -> Option<Color> {
+    use ratatui::style::Color as R;
+    Some(match color {
+        R::Reset => return None,
+        R::Black => Color::Black,
+        R::Red => Color::Red,
+        R::Green => Color::Green,
+        R::Yellow => Color::Yellow,
+        R::Blue => Color::Blue,
+        R::Magenta => Color::Magenta,
+        R::Cyan => Color::Cyan,
+        R::Gray => Color::Gray,
+        R::DarkGray => Color::DarkGray,
+        R::LightRed => Color::LightRed,
+        R::LightGreen => Color::LightGreen,
+        R::LightYellow => Color::LightYellow,
+        R::LightBlue => Color::LightBlue,
+        R::LightMagenta => Color::LightMagenta,
+        R::LightCyan => Color::LightCyan,
+        R::White => Color::White,
+        R::Indexed(i) => Color::Indexed(i),
+        R::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    })
 }
 
 /// Where the broker is: `-s` takes a host name, `host:port`, or a URL

@@ -1,0 +1,102 @@
+//! The ordinary settings, one row each. A row is the only place such a
+//! setting is declared: `declared.rs` makes its flag, its `Layer` field, its
+//! environment variable, its pick in `merge` (flag > environment > config
+//! file > default), its `--print-config` line and its catalog entry from it;
+//! `file.rs` makes its config-file key. Adding one: a row here, and the field
+//! of the same name in `Settings` (its type must implement `Default`).
+//!
+//! A row, in this order:
+//! - `///` lines: the flag's `--help` text.
+//! - `field: T`: the name in `Layer` and `Settings`; `T` is what the sources give.
+//! - `flag: C [clap args] => C -> Option<T>`: the clap field's type, the
+//!   `#[arg]` contents beside `long = key` (which is implied), and how the
+//!   flag's value becomes the command line's say. `display_order` places it
+//!   among the flags in `cli::Cli`, numbered in tens.
+//! - `env: ["VARIABLE", "what it sets, for --help", &str -> Result<T, String>]`, or `env: []`.
+//! - `key: "config-key", R => R -> Result<T, String>`: the key (also the
+//!   long flag), the TOML type read, and its check.
+//! - `settings: T -> S, default &Sources -> S`: the value `Settings` keeps,
+//!   and the value when no source gives one.
+//! - `print: &S -> Option<String>`: the TOML value `--print-config` shows; `None`: not set.
+//!
+//! Names in rows resolve where the rows are expanded (`declared.rs`,
+//! `file.rs`), which import `parse::*`, `PathBuf` and `Duration`.
+//!
+//! Special settings stay written by hand, each for a reason:
+//! - `username`: a positional argument, not a flag.
+//! - `server`, `port`, `tls`: a server URL may carry port and scheme (checked
+//!   against the same layer), the port's default follows TLS, and `--serve`
+//!   replaces all three; `--tls`/`--no-tls` are one setting with two flags.
+//! - `ca-file`, `cert`, `key`: land in `Settings::tls` only with TLS on, in pairs.
+//! - `user`, `password`, `password-file`: land in `Settings::login`; the
+//!   password is never a flag nor a key and never shows.
+//! - `rooms`: a repeated flag, de-duplicated, with a default list.
+//! - `colors.*`: config-file only, in a `[colors]` table.
+//! - `--config`, `--print-config`, `--no-tui`, `--json`, `--serve`, `--bind`:
+//!   say what to do, not how; they are no settings of the chat.
+
+/// Feeds the rows to `$generate` (a macro that matches the row grammar above).
+macro_rules! settings_table {
+    ($generate:ident) => {
+        $generate! {
+            /// MQTT quality of service for chat messages: 0, 1 or 2 [default: 1]
+            qos: u8 {
+                flag: Option<u8> [value_name = "0|1|2", value_parser = parse_qos, display_order = 40] => |v| v,
+                env: [],
+                key: "qos", i64 => |n| parse_qos(&n.to_string()),
+                settings: |v| v, default |_| 1,
+                print: |v| Some(v.to_string()),
+            },
+            /// Seconds between keep-alive pings; a dead link is noticed within about twice this [default: 30]
+            keep_alive: u16 {
+                flag: Option<u16> [value_name = "SECONDS", value_parser = parse_keep_alive, display_order = 50] => |v| v,
+                env: [],
+                key: "keep-alive", i64 => |n| parse_keep_alive(&n.to_string()),
+                settings: |v| v, default |_| 30,
+                print: |v| Some(v.to_string()),
+            },
+            /// When quitting, how long to wait for unsent messages while the broker cannot be reached (the clock restarts whenever one is acknowledged); 0 = do not wait [default: 10]
+            drain_timeout: Duration {
+                flag: Option<Duration> [value_name = "SECONDS", value_parser = parse_drain_timeout, display_order = 60] => |v| v,
+                env: ["KOMUNIKATOR_DRAIN_TIMEOUT", "seconds quitting waits for unsent messages", parse_drain_timeout],
+                key: "drain-timeout", i64 => |n| parse_drain_timeout(&n.to_string()),
+                settings: |v| v, default |_| DEFAULT_DRAIN_TIMEOUT,
+                print: |v: &Duration| Some(v.as_secs().to_string()),
+            },
+            /// Put every topic under this prefix (e.g. "acme/"), so several chat networks can share a broker
+            topic_prefix: String {
+                flag: Option<String> [value_name = "PREFIX", value_parser = parse_prefix, display_order = 110] => |v| v,
+                env: ["KOMUNIKATOR_TOPIC_PREFIX", "prefix for every topic", parse_prefix],
+                key: "topic-prefix", String => |s| parse_prefix(&s),
+                settings: |v| v, default |_| String::new(),
+                print: |v: &String| Some(toml_string(v)),
+            },
+            /// Ring the terminal bell when someone mentions your name
+            bell: bool {
+                flag: bool [display_order = 90] => |on: bool| on.then_some(true),
+                env: [],
+                key: "bell", bool => Ok,
+                settings: |v| v, default |_| false,
+                print: |v| Some(v.to_string()),
+            },
+            /// Messages kept per room in the full-screen UI [default: 10000]
+            scrollback: usize {
+                flag: Option<usize> [value_name = "N", value_parser = parse_scrollback, display_order = 100] => |v| v,
+                env: [],
+                key: "scrollback", i64 => |n| parse_scrollback(&n.to_string()),
+                settings: |v| v, default |_| 10_000,
+                print: |v| Some(v.to_string()),
+            },
+            /// Write the log here [default: ~/.local/state/komunikator/komunikator.log]; level from RUST_LOG
+            log_file: PathBuf {
+                flag: Option<PathBuf> [value_name = "PATH", display_order = 230] => |v| v,
+                env: ["KOMUNIKATOR_LOG_FILE", "where the log goes", |s| Ok(PathBuf::from(s))],
+                key: "log-file", PathBuf => Ok,
+                settings: Some, default |sources| sources.default_log_file.clone(),
+                print: |v: &Option<PathBuf>| v.as_deref().map(|p| toml_string(&p.display().to_string())),
+            },
+        }
+    };
+}
+
+pub(super) use settings_table;
