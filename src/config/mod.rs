@@ -428,7 +428,7 @@ pub fn load(request: Request) -> Result<Outcome, String> {
     }
     if let Some(tls) = &resolved.settings.tls {
         // Unreadable or broken certificate files are reported now, before any connection.
-        crate::tls::client_config(tls)?;
+        crate::tls::client_config(tls).map_err(|e| e.to_string())?;
     }
     Ok(Outcome::Run(Box::new(resolved.settings)))
 }
