@@ -111,6 +111,9 @@ impl Notices {
     }
 }
 
+/// Line mode's loop. Long because the loop's locals (buffers reused for
+/// every batch, the pending events, the output streams) are shared by its
+/// parts; split up, they would be passed around as a dozen arguments.
 async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receiver<NetEvent>) -> i32 {
     let json = matches!(settings.mode, Mode::Line { json: true });
     let mut stdout = Stdout::start(json);
@@ -181,24 +184,27 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
         }
     };
     stdout.push(&out);
-    // Lines read but never taken (the client was leaving): named, never dropped silently.
-    let unread = input.stop();
-    let code = if unread.is_empty() {
-        code
-    } else {
-        notices.report(&format!("{} line(s) read from input but not sent:", unread.len()));
-        for line in &unread {
-            notices.report(&format!("not sent: {}", crate::protocol::sanitize::name(line)));
-        }
-        if code == EXIT_OK {
-            EXIT_UNSENT
-        } else {
-            code
-        }
-    };
+    let code = report_unread(input.stop(), code, &notices);
     stdout.finish().await;
     notices.0.finish();
     code
+}
+
+/// Lines read but never taken (the client was leaving): named, never
+/// dropped silently, and a clean exit becomes [`EXIT_UNSENT`].
+fn report_unread(unread: Vec<String>, code: i32, notices: &Notices) -> i32 {
+    if unread.is_empty() {
+        return code;
+    }
+    notices.report(&format!("{} line(s) read from input but not sent:", unread.len()));
+    for line in &unread {
+        notices.report(&format!("not sent: {}", crate::protocol::sanitize::name(line)));
+    }
+    if code == EXIT_OK {
+        EXIT_UNSENT
+    } else {
+        code
+    }
 }
 
 /// The signals that end line mode.

@@ -212,11 +212,14 @@ impl StallWatch {
     fn check_at(&self) -> Option<Instant> {
         match (self.busy_since, self.stalled) {
             (Some(since), false) => Some(since + STALL),
-            _ => None,
+            (None, _) | (Some(_), true) => None,
         }
     }
 }
 
+/// The full-screen loop. Long because drawing, waiting and applying events
+/// share the loop's locals (the event queue, the dirty flag, the frame
+/// timing); the effects are carried out in [`carry_out_in_tui`].
 async fn event_loop(
     screen: &mut Screen,
     settings: Settings,
