@@ -6,13 +6,16 @@
 //! - [`config`]: where settings come from (flags, environment, config file), pure but for `load`.
 //! - edges: [`net`] (the MQTT session, over [`tls`] when asked), [`line`] and
 //!   [`tui`] (front ends), [`output`] (stdout, stderr and the screen written
-//!   on threads of their own), [`logging`] (to a file), and `serve` (`--serve`:
-//!   a broker inside the process, feature `serve`).
+//!   on threads of their own), [`deadline`] (timers for the state's
+//!   deadlines), [`logging`] (to a file), and `serve` (`--serve`: a broker
+//!   inside the process, feature `serve`). Their failures are typed errors
+//!   (`net::ConnectionFailure`, `tls::TlsSetupError`, `serve::HostError`)
+//!   whose `Display` is the one-line message the user reads.
 
 pub mod app;
 pub mod cli;
 pub mod config;
-pub mod edge;
+pub mod deadline;
 pub mod line;
 pub mod logging;
 pub mod net;

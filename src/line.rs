@@ -12,7 +12,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 use crate::app::{Effect, Event, NetEvent, State, EXIT_OK, EXIT_UNSENT};
-use crate::edge::{instant_of, sleep_until};
+use crate::deadline::{instant_of, sleep_until};
 use crate::net::{self, Handle};
 use crate::output::pipe::Pipe;
 use crate::output::{GapMarker, Output};
@@ -108,6 +108,9 @@ impl Notices {
     }
 }
 
+/// Line mode's loop. Long because the loop's locals (buffers reused for
+/// every batch, the pending events, the output streams) are shared by its
+/// parts; split up, they would be passed around as a dozen arguments.
 async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receiver<NetEvent>) -> i32 {
     let json = matches!(settings.mode, Mode::Line { json: true });
     let mut stdout = Stdout::start(json);
@@ -157,7 +160,7 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
             handled += 1;
             state.update_into(event, now, &mut fx);
             for effect in fx.drain(..) {
-                match perform(&handle, effect, &mut formatter, &mut out, &notices) {
+                match carry_out_in_line_mode(&handle, effect, &mut formatter, &mut out, &notices) {
                     Step::Continue => {}
                     Step::Then(event) => pending.push(event),
                     Step::Exit(code) => break 'run code,
@@ -178,24 +181,27 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
         }
     };
     stdout.push(&out);
-    // Lines read but never taken (the client was leaving): named, never dropped silently.
-    let unread = input.stop();
-    let code = if unread.is_empty() {
-        code
-    } else {
-        notices.report(&format!("{} line(s) read from input but not sent:", unread.len()));
-        for line in &unread {
-            notices.report(&format!("not sent: {}", crate::protocol::sanitize::name(line)));
-        }
-        if code == EXIT_OK {
-            EXIT_UNSENT
-        } else {
-            code
-        }
-    };
+    let code = report_unread(input.stop(), code, &notices);
     stdout.finish().await;
     notices.0.finish();
     code
+}
+
+/// Lines read but never taken (the client was leaving): named, never
+/// dropped silently, and a clean exit becomes [`EXIT_UNSENT`].
+fn report_unread(unread: Vec<String>, code: i32, notices: &Notices) -> i32 {
+    if unread.is_empty() {
+        return code;
+    }
+    notices.report(&format!("{} line(s) read from input but not sent:", unread.len()));
+    for line in &unread {
+        notices.report(&format!("not sent: {}", crate::protocol::sanitize::name(line)));
+    }
+    if code == EXIT_OK {
+        EXIT_UNSENT
+    } else {
+        code
+    }
 }
 
 /// The signals that end line mode.
@@ -249,37 +255,52 @@ async fn next_event(w: Waits<'_>, state: &State) -> Option<Event> {
     Some(event)
 }
 
+/// What the loop does after an effect.
 enum Step {
     Continue,
     Then(Event),
     Exit(i32),
 }
 
-fn perform(handle: &Handle, effect: Effect, formatter: &mut Formatter, out: &mut Vec<u8>, notices: &Notices) -> Step {
-    match effect {
+/// Carries out one effect of the state: on stdout and stderr, the session
+/// or the process.
+fn carry_out_in_line_mode(
+    handle: &Handle,
+    effect: Effect,
+    formatter: &mut Formatter,
+    out: &mut Vec<u8>,
+    notices: &Notices,
+) -> Step {
+    let then = match effect {
+        Effect::Publish(p) => handle.publish_or_report(p),
+        Effect::Subscribe(topics) => {
+            handle.subscribe(topics);
+            None
+        }
+        Effect::Unsubscribe(topic) => {
+            handle.unsubscribe(topic);
+            None
+        }
+        Effect::Disconnect => handle.disconnect(),
+        Effect::Hurry => {
+            handle.hurry();
+            None
+        }
         Effect::Print(record) => {
             let _ = formatter.write(out, &record);
+            None
         }
-        Effect::Report(text) | Effect::Farewell(text) => notices.report(&text),
+        Effect::Report(text) | Effect::Farewell(text) => {
+            notices.report(&text);
+            None
+        }
         Effect::Fail(text) => {
             notices.report(&text);
             return Step::Exit(crate::app::EXIT_FAILED);
         }
         Effect::Exit(code) => return Step::Exit(code),
-        Effect::Disconnect => {
-            if handle.disconnect().is_err() {
-                // The session is gone already: nothing left to close.
-                return Step::Then(Event::Net(NetEvent::Closed));
-            }
-        }
-        Effect::Hurry => handle.hurry(),
-        Effect::Publish(_) | Effect::Subscribe(_) | Effect::Unsubscribe(_) => {
-            if let Some(event) = handle.perform(effect) {
-                return Step::Then(event);
-            }
-        }
         // Screen effects: line mode has no screen.
-        Effect::Bell | Effect::Ticking(_) | Effect::Repaint => {}
-    }
-    Step::Continue
+        Effect::Bell | Effect::Ticking(_) | Effect::Repaint => None,
+    };
+    then.map_or(Step::Continue, Step::Then)
 }

@@ -66,10 +66,29 @@ fn config(listen: SocketAddr) -> Config {
     }
 }
 
+/// Why the broker cannot be hosted; each reads as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("cannot host a broker on {listen}: {}", refusal(*.listen, .source))]
+    CannotListen { listen: SocketAddr, source: std::io::Error },
+    #[error("cannot host a broker: cannot start its thread ({0})")]
+    NoThread(#[source] std::io::Error),
+    /// rumqttd's error, as it reads (rumqttd does not export its type).
+    #[error("cannot host a broker on {listen}: {detail}")]
+    Failed { listen: SocketAddr, detail: String },
+    #[error("cannot host a broker on {listen}: it stopped at once")]
+    StoppedAtOnce { listen: SocketAddr },
+    #[error(
+        "cannot host a broker on {listen}: it did not accept connections within {}s",
+        START_TIMEOUT.as_secs()
+    )]
+    TooSlow { listen: SocketAddr },
+}
+
 /// Why the address cannot be listened on, in words for people.
 fn refusal(listen: SocketAddr, err: &std::io::Error) -> String {
     let port = listen.port();
-    let why = match err.kind() {
+    match err.kind() {
         ErrorKind::AddrInUse => format!(
             "port {port} is already in use (is a broker running there already? then join that one; \
              or choose another port with -p)"
@@ -79,18 +98,17 @@ fn refusal(listen: SocketAddr, err: &std::io::Error) -> String {
         }
         ErrorKind::AddrNotAvailable => format!("{} is not an address of this machine", listen.ip()),
         _ => err.to_string(),
-    };
-    format!("cannot host a broker on {listen}: {why}")
+    }
 }
 
 /// Starts the broker and returns once it accepts connections.
-pub fn start(listen: SocketAddr) -> Result<Hosted, String> {
+pub fn start(listen: SocketAddr) -> Result<Hosted, HostError> {
     // Fails only if a subscriber was set already, which silences rumqttd too.
     let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
     // rumqttd only logs when it cannot bind, and its server thread ends; try
     // the address first to say why in one line. (Rust sets SO_REUSEADDR, so
     // releasing it does not block rumqttd's own bind.)
-    TcpListener::bind(listen).map_err(|e| refusal(listen, &e))?;
+    TcpListener::bind(listen).map_err(|source| HostError::CannotListen { listen, source })?;
 
     let (stopped_tx, stopped_rx) = mpsc::channel();
     std::thread::Builder::new()
@@ -101,19 +119,19 @@ pub fn start(listen: SocketAddr) -> Result<Hosted, String> {
             let outcome = broker.start().map_err(|e| e.to_string());
             let _ = stopped_tx.send(outcome);
         })
-        .map_err(|e| format!("cannot host a broker: cannot start its thread ({e})"))?;
+        .map_err(HostError::NoThread)?;
 
     let target = local_address(listen);
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         match stopped_rx.try_recv() {
-            Ok(Err(e)) => return Err(format!("cannot host a broker on {listen}: {e}")),
+            Ok(Err(detail)) => return Err(HostError::Failed { listen, detail }),
             // Lost the port to another program between our check and rumqttd's bind.
             Ok(Ok(())) | Err(mpsc::TryRecvError::Disconnected) => {
                 let again = TcpListener::bind(listen).err();
                 return Err(match again {
-                    Some(e) => refusal(listen, &e),
-                    None => format!("cannot host a broker on {listen}: it stopped at once"),
+                    Some(source) => HostError::CannotListen { listen, source },
+                    None => HostError::StoppedAtOnce { listen },
                 });
             }
             Err(mpsc::TryRecvError::Empty) => {}
@@ -122,10 +140,7 @@ pub fn start(listen: SocketAddr) -> Result<Hosted, String> {
             return Ok(Hosted { listen });
         }
         if Instant::now() >= deadline {
-            return Err(format!(
-                "cannot host a broker on {listen}: it did not accept connections within {}s",
-                START_TIMEOUT.as_secs()
-            ));
+            return Err(HostError::TooSlow { listen });
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -140,6 +155,8 @@ mod tests {
         let taken = TcpListener::bind("127.0.0.1:0").unwrap();
         let listen = taken.local_addr().unwrap();
         let err = start(listen).unwrap_err();
+        assert!(matches!(err, HostError::CannotListen { .. }), "{err}");
+        let err = err.to_string();
         assert!(
             err.contains(&format!("port {} is already in use", listen.port())),
             "{err}"

@@ -1,221 +1,148 @@
-//! TLS towards the broker: the rustls client configuration, and what a TLS
-//! failure means in words.
+//! TLS towards the broker: the rustls client configuration, and (in
+//! [`failure`]) what a TLS failure on the connection means in words.
 
-use std::path::Path;
+mod failure;
+
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
+use rustls::{ClientConfig, RootCertStore};
 
 use crate::settings::Tls;
+pub use failure::TlsFailure;
+
+/// Why the TLS configuration cannot be built; each reads as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    #[error("TLS cannot start: {0}")]
+    Start(#[source] rustls::Error),
+    #[error("cannot read the {what} {}: {source}", .path.display())]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the {what} {} is not valid PEM: {source}", .path.display())]
+    NotPem {
+        what: &'static str,
+        path: PathBuf,
+        source: pem::Error,
+    },
+    #[error("the {what} {} holds no PEM certificate", .path.display())]
+    NoCertificate { what: &'static str, path: PathBuf },
+    #[error("the CA file {} holds a certificate that cannot be used: {source}", .path.display())]
+    UnusableCa { path: PathBuf, source: rustls::Error },
+    #[error("the client key {} holds no usable PEM private key: {source}", .path.display())]
+    NoPrivateKey { path: PathBuf, source: pem::Error },
+    #[error(
+        "the client certificate {} and key {} cannot be used together: {source}",
+        .cert.display(),
+        .key.display()
+    )]
+    CertificateAndKeyDisagree {
+        cert: PathBuf,
+        key: PathBuf,
+        source: rustls::Error,
+    },
+    #[error(
+        "no trusted CA certificates found on this system{}: install them (ca-certificates) or use --ca-file",
+        .first_error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+    )]
+    NoSystemRoots {
+        first_error: Option<rustls_native_certs::Error>,
+    },
+}
 
 /// Trusts the CA file when one is given, else the system's roots; presents
 /// the client certificate when one is given.
-pub fn client_config(tls: &Tls) -> Result<Arc<ClientConfig>, String> {
+pub fn client_config(tls: &Tls) -> Result<Arc<ClientConfig>, TlsSetupError> {
     let roots = match &tls.ca_file {
         Some(path) => roots_from_file(path)?,
         None => system_roots()?,
     };
     let builder = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS cannot start: {e}"))?
+        .map_err(TlsSetupError::Start)?
         .with_root_certificates(roots);
     let config = match &tls.client_cert {
         None => builder.with_no_client_auth(),
         Some(client) => {
             let chain = certificates(&client.cert, "client certificate")?;
             let key = private_key(&client.key)?;
-            builder.with_client_auth_cert(chain, key).map_err(|e| {
-                format!(
-                    "the client certificate {} and key {} cannot be used together: {e}",
-                    client.cert.display(),
-                    client.key.display()
-                )
-            })?
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|source| TlsSetupError::CertificateAndKeyDisagree {
+                    cert: client.cert.clone(),
+                    key: client.key.clone(),
+                    source,
+                })?
         }
     };
     Ok(Arc::new(config))
 }
 
-fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))
+fn read(path: &Path, what: &'static str) -> Result<Vec<u8>, TlsSetupError> {
+    std::fs::read(path).map_err(|source| TlsSetupError::Read {
+        what,
+        path: path.to_owned(),
+        source,
+    })
 }
 
-fn certificates(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+fn certificates(path: &Path, what: &'static str) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
     let pem = read(path, what)?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("the {what} {} is not valid PEM: {e}", path.display()))?;
+        .map_err(|source| TlsSetupError::NotPem {
+            what,
+            path: path.to_owned(),
+            source,
+        })?;
     if certs.is_empty() {
-        return Err(format!("the {what} {} holds no PEM certificate", path.display()));
+        return Err(TlsSetupError::NoCertificate {
+            what,
+            path: path.to_owned(),
+        });
     }
     Ok(certs)
 }
 
-fn roots_from_file(path: &Path) -> Result<RootCertStore, String> {
+fn roots_from_file(path: &Path) -> Result<RootCertStore, TlsSetupError> {
     let mut roots = RootCertStore::empty();
     for cert in certificates(path, "CA file")? {
-        roots.add(cert).map_err(|e| {
-            format!(
-                "the CA file {} holds a certificate that cannot be used: {e}",
-                path.display()
-            )
+        roots.add(cert).map_err(|source| TlsSetupError::UnusableCa {
+            path: path.to_owned(),
+            source,
         })?;
     }
     Ok(roots)
 }
 
-fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
+fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
     let pem = read(path, "client key")?;
-    PrivateKeyDer::from_pem_slice(&pem)
-        .map_err(|e| format!("the client key {} holds no usable PEM private key: {e}", path.display()))
+    PrivateKeyDer::from_pem_slice(&pem).map_err(|source| TlsSetupError::NoPrivateKey {
+        path: path.to_owned(),
+        source,
+    })
 }
 
-fn system_roots() -> Result<RootCertStore, String> {
+fn system_roots() -> Result<RootCertStore, TlsSetupError> {
     let found = rustls_native_certs::load_native_certs();
     let mut roots = RootCertStore::empty();
     let (added, _ignored) = roots.add_parsable_certificates(found.certs);
     if added == 0 {
-        let why = found.errors.first().map(|e| format!(" ({e})")).unwrap_or_default();
-        return Err(format!(
-            "no trusted CA certificates found on this system{why}: install them (ca-certificates) or use --ca-file"
-        ));
+        return Err(TlsSetupError::NoSystemRoots {
+            first_error: found.errors.into_iter().next(),
+        });
     }
     Ok(roots)
-}
-
-/// A TLS failure in one line, and whether trying again is pointless (the
-/// same certificates will fail the same way).
-pub fn describe(err: &rustls::Error) -> (String, bool) {
-    use CertificateError as C;
-    match err {
-        rustls::Error::InvalidCertificate(cert) => {
-            let text = match cert {
-                C::UnknownIssuer => "the broker's certificate is signed by an unknown CA \
-                                     (for a private CA use --ca-file)"
-                    .to_owned(),
-                C::NotValidForName => "the broker's certificate is not valid for this host name".to_owned(),
-                C::NotValidForNameContext { expected, presented } => format!(
-                    "the broker's certificate is not valid for the host name {} (it is for {})",
-                    expected.to_str(),
-                    presented
-                        .iter()
-                        .map(|name| bare_name(name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                C::Expired | C::ExpiredContext { .. } => "the broker's certificate has expired".to_owned(),
-                C::NotValidYet | C::NotValidYetContext { .. } => {
-                    "the broker's certificate is not valid yet (is this computer's clock right?)".to_owned()
-                }
-                C::Revoked => "the broker's certificate has been revoked".to_owned(),
-                other => format!("the broker's certificate was refused: {other}"),
-            };
-            (format!("TLS: {text}"), true)
-        }
-        rustls::Error::AlertReceived(alert) => {
-            let (text, fatal) = match alert {
-                AlertDescription::CertificateRequired => (
-                    "the broker requires a client certificate (--cert and --key)".to_owned(),
-                    true,
-                ),
-                AlertDescription::BadCertificate
-                | AlertDescription::UnknownCA
-                | AlertDescription::CertificateUnknown
-                | AlertDescription::UnsupportedCertificate
-                | AlertDescription::CertificateRevoked
-                | AlertDescription::CertificateExpired
-                | AlertDescription::AccessDenied => (
-                    format!("the broker refused our client certificate ({})", alert_name(*alert)),
-                    true,
-                ),
-                AlertDescription::HandshakeFailure => (
-                    "the broker ended the handshake (handshake_failure: it may require a client certificate, \
-                     or share no cipher with us)"
-                        .to_owned(),
-                    false,
-                ),
-                other => (
-                    format!("the broker ended the connection ({})", alert_name(*other)),
-                    false,
-                ),
-            };
-            (format!("TLS: {text}"), fatal)
-        }
-        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => (
-            format!("TLS: the broker did not answer in TLS ({err}); is this its TLS port?"),
-            false,
-        ),
-        other => (format!("TLS: {other}"), false),
-    }
-}
-
-/// `DnsName("localhost")` -> `localhost`: rustls lists the names in Debug form.
-fn bare_name(presented: &str) -> &str {
-    presented
-        .split_once('(')
-        .and_then(|(_, inner)| inner.strip_suffix(')'))
-        .map(|inner| inner.trim_matches('"'))
-        .unwrap_or(presented)
-}
-
-/// The RFC 8446 spelling, as other tools print it.
-fn alert_name(alert: AlertDescription) -> String {
-    let mut name = String::new();
-    let mut after_lower = false;
-    for ch in format!("{alert:?}").chars() {
-        // "UnknownCA" -> "unknown_ca": a break only where lower case turns upper.
-        if ch.is_uppercase() && after_lower {
-            name.push('_');
-        }
-        after_lower = ch.is_lowercase();
-        name.push(ch.to_ascii_lowercase());
-    }
-    name
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rustls::pki_types::ServerName;
-
-    #[test]
-    fn certificate_failures_are_named_and_final() {
-        use CertificateError as C;
-        let cases = [
-            (C::UnknownIssuer, "unknown CA"),
-            (C::Expired, "has expired"),
-            (C::NotValidForName, "not valid for this host name"),
-            (C::NotValidYet, "clock"),
-        ];
-        for (cert, needle) in cases {
-            let (text, fatal) = describe(&rustls::Error::InvalidCertificate(cert));
-            assert!(text.contains(needle), "{text}");
-            assert!(fatal);
-        }
-        let (text, _) = describe(&rustls::Error::InvalidCertificate(C::NotValidForNameContext {
-            expected: ServerName::try_from("broker.example.org").unwrap(),
-            presented: vec!["DnsName(\"other.example.org\")".into()],
-        }));
-        assert!(
-            text.contains("broker.example.org") && text.contains("other.example.org"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn alerts_about_our_certificate_are_final() {
-        let (text, fatal) = describe(&rustls::Error::AlertReceived(AlertDescription::CertificateRequired));
-        assert!(text.contains("requires a client certificate") && fatal, "{text}");
-        let (text, fatal) = describe(&rustls::Error::AlertReceived(AlertDescription::UnknownCA));
-        assert!(
-            text.contains("refused our client certificate (unknown_ca)") && fatal,
-            "{text}"
-        );
-        let (_, fatal) = describe(&rustls::Error::AlertReceived(AlertDescription::InternalError));
-        assert!(!fatal);
-    }
 
     #[test]
     fn missing_files_are_named() {
@@ -223,7 +150,7 @@ mod tests {
             ca_file: Some("/nonexistent/ca.pem".into()),
             client_cert: None,
         };
-        let err = client_config(&tls).unwrap_err();
+        let err = client_config(&tls).unwrap_err().to_string();
         assert!(err.starts_with("cannot read the CA file /nonexistent/ca.pem"), "{err}");
         let dir = tempfile::tempdir().unwrap();
         let not_pem = dir.path().join("ca.pem");
@@ -232,6 +159,8 @@ mod tests {
             ca_file: Some(not_pem),
             client_cert: None,
         };
-        assert!(client_config(&tls).unwrap_err().contains("holds no PEM certificate"));
+        let err = client_config(&tls).unwrap_err();
+        assert!(matches!(err, TlsSetupError::NoCertificate { .. }), "{err}");
+        assert!(err.to_string().contains("holds no PEM certificate"));
     }
 }

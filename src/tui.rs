@@ -25,7 +25,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::app::{Effect, Event, NetEvent, State, EXIT_FAILED};
-use crate::edge::{instant_of, sleep_until};
+use crate::deadline::{instant_of, sleep_until};
 use crate::net::{self, Handle};
 use crate::output::Output;
 use crate::settings::Settings;
@@ -137,7 +137,7 @@ impl Drop for Screen {
 }
 
 /// How the loop ended: the exit status, and what to say once the screen is restored.
-struct Outcome {
+struct Ending {
     code: i32,
     farewell: Vec<String>,
 }
@@ -152,17 +152,17 @@ pub async fn run(settings: Settings) -> i32 {
         }
     };
     let hosting = settings.hosting;
-    let outcome = event_loop(&mut screen, settings, handle, net_rx).await;
+    let ending = event_loop(&mut screen, settings, handle, net_rx).await;
     drop(screen);
     if let Some(listen) = hosting {
         eprintln!(
             "komunikator: stopped hosting the broker on {listen}; everyone else connected to it was disconnected"
         );
     }
-    for line in &outcome.farewell {
+    for line in &ending.farewell {
         eprintln!("komunikator: {line}");
     }
-    outcome.code
+    ending.code
 }
 
 fn term_event(event: TermEvent) -> Option<Event> {
@@ -212,17 +212,20 @@ impl StallWatch {
     fn check_at(&self) -> Option<Instant> {
         match (self.busy_since, self.stalled) {
             (Some(since), false) => Some(since + STALL),
-            _ => None,
+            (None, _) | (Some(_), true) => None,
         }
     }
 }
 
+/// The full-screen loop. Long because drawing, waiting and applying events
+/// share the loop's locals (the event queue, the dirty flag, the frame
+/// timing); the effects are carried out in [`carry_out_in_tui`].
 async fn event_loop(
     screen: &mut Screen,
     settings: Settings,
     handle: Handle,
     mut net_rx: tokio::sync::mpsc::Receiver<NetEvent>,
-) -> Outcome {
+) -> Ending {
     let mut sigterm = signal(SignalKind::terminate()).expect("SIGTERM handler");
     let mut sighup = signal(SignalKind::hangup()).expect("SIGHUP handler");
     let mut sigint = signal(SignalKind::interrupt()).expect("SIGINT handler");
@@ -271,7 +274,7 @@ async fn event_loop(
                 _ = written.notified(), if busy => continue,
                 _ = sleep_until(stall.check_at()) => continue,
                 _ = sleep_until(redraw_at) => continue,
-                else => return Outcome { code: 0, farewell },
+                else => return Ending { code: 0, farewell },
             };
             queue.push(event);
         }
@@ -280,33 +283,9 @@ async fn event_loop(
             handled += 1;
             state.update_into(event, chrono::Utc::now(), &mut fx);
             for effect in fx.drain(..) {
-                match effect {
-                    Effect::Exit(code) => return Outcome { code, farewell },
-                    Effect::Fail(message) => {
-                        farewell.insert(0, message);
-                        return Outcome {
-                            code: EXIT_FAILED,
-                            farewell,
-                        };
-                    }
-                    Effect::Farewell(line) => farewell.push(line),
-                    Effect::Ticking(on) => ticking = on,
-                    Effect::Repaint => {
-                        let _ = screen.terminal.clear();
-                    }
-                    Effect::Bell => screen.bell(),
-                    Effect::Disconnect => {
-                        if handle.disconnect().is_err() {
-                            // The session is gone already: nothing left to close.
-                            queue.push(Event::Net(NetEvent::Closed));
-                        }
-                    }
-                    Effect::Hurry => handle.hurry(),
-                    // Line mode's output: the screen shows the state instead.
-                    Effect::Print(_) | Effect::Report(_) => {}
-                    Effect::Publish(_) | Effect::Subscribe(_) | Effect::Unsubscribe(_) => {
-                        queue.extend(handle.perform(effect))
-                    }
+                if let Some(ending) = carry_out_in_tui(effect, screen, &handle, &mut queue, &mut ticking, &mut farewell)
+                {
+                    return ending;
                 }
             }
             if queue.is_empty() && handled < BATCH {
@@ -315,4 +294,45 @@ async fn event_loop(
         }
         dirty = true;
     }
+}
+
+/// Carries out one effect of the state: on the screen, the session or the
+/// process. `Some` ends the loop with that status and farewell.
+fn carry_out_in_tui(
+    effect: Effect,
+    screen: &mut Screen,
+    handle: &Handle,
+    queue: &mut Vec<Event>,
+    ticking: &mut bool,
+    farewell: &mut Vec<String>,
+) -> Option<Ending> {
+    match effect {
+        Effect::Publish(p) => queue.extend(handle.publish_or_report(p)),
+        Effect::Subscribe(topics) => handle.subscribe(topics),
+        Effect::Unsubscribe(topic) => handle.unsubscribe(topic),
+        Effect::Disconnect => queue.extend(handle.disconnect()),
+        Effect::Hurry => handle.hurry(),
+        Effect::Ticking(on) => *ticking = on,
+        Effect::Repaint => {
+            let _ = screen.terminal.clear();
+        }
+        Effect::Bell => screen.bell(),
+        // Line mode's output: the screen shows the state instead.
+        Effect::Print(_) | Effect::Report(_) => {}
+        Effect::Farewell(line) => farewell.push(line),
+        Effect::Exit(code) => {
+            return Some(Ending {
+                code,
+                farewell: std::mem::take(farewell),
+            })
+        }
+        Effect::Fail(message) => {
+            farewell.insert(0, message);
+            return Some(Ending {
+                code: EXIT_FAILED,
+                farewell: std::mem::take(farewell),
+            });
+        }
+    }
+    None
 }

@@ -186,7 +186,7 @@ fn message_json(out: &mut impl Write, room: &str, m: &Message) -> io::Result<()>
     out.write_all(b",\"text\":")?;
     match m.form {
         Form::Binary { .. } => write_str(out, &m.shown_text())?,
-        _ => write_str(out, &m.text)?,
+        Form::Proper | Form::PlainText | Form::Malformed(_) => write_str(out, &m.text)?,
     }
     out.write_all(b",\"ts\":\"")?;
     write_ts(out, m.time)?;

@@ -1,5 +1,5 @@
-//! What both front ends share at the edge: turning the state's deadlines
-//! into timers.
+//! Timers for the state's deadlines (the quit timeout): both front ends
+//! wait on them in their `select!`.
 
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
