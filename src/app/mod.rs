@@ -7,6 +7,8 @@
 mod arrival;
 pub mod command;
 pub mod input;
+pub mod key;
+pub mod keymap;
 pub mod keys;
 pub mod outbox;
 pub mod people;
@@ -49,6 +51,8 @@ pub const MAX_SEND_DROPS: u32 = 5;
 /// Direct conversations open at most: anyone may write to `dm/<you>` under
 /// any name, so each new sender beyond this closes the least recently active.
 pub const MAX_DIRECT: usize = 100;
+/// Below this many columns the side panel hides itself.
+pub const PANEL_MIN_WIDTH: u16 = 60;
 
 /// What the network layer reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +87,7 @@ pub enum NetEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    Key(crossterm::event::KeyEvent),
+    Key(key::Key),
     Paste(String),
     /// Mouse wheel: positive scrolls back.
     Scroll(i32),
@@ -231,6 +235,12 @@ impl State {
             next_tag: 1,
             settings,
         }
+    }
+
+    /// Whether the side panel shows in a body this wide: the user's
+    /// choice (F2), else only when there is room for it.
+    pub fn panel_visible(&self, width: u16) -> bool {
+        self.show_panel.unwrap_or(width >= PANEL_MIN_WIDTH)
     }
 
     pub fn me(&self) -> &str {

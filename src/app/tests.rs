@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::key::{Key, KeyCode};
 use super::room::{Delivery, Entry};
 use super::*;
 use crate::protocol::payload::{decode_presence, encode_chat, encode_presence};
@@ -49,11 +49,11 @@ pub(super) fn arrive(state: &mut State, topic: &str, payload: &[u8]) -> Vec<Effe
 }
 
 pub(super) fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    Event::Key(Key::plain(code))
 }
 
 pub(super) fn ctrl(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+    Event::Key(Key::ctrl(c))
 }
 
 pub(super) fn type_line(state: &mut State, text: &str) -> Vec<Effect> {
@@ -331,7 +331,7 @@ fn messages_from_rooms_not_joined_are_ignored() {
 fn ui_keys_switch_rooms_scroll_and_quit() {
     let mut state = tui_state();
     connect(&mut state);
-    state.update(Event::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT)), t0());
+    state.update(Event::Key(Key::alt('2')), t0());
     assert_eq!(state.active, 1);
     state.update(ctrl('n'), t0());
     assert_eq!(state.active, 0);
