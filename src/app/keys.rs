@@ -37,6 +37,7 @@ fn type_char(state: &mut State, c: char) {
     state.input.edit(InputRequest::InsertChar(c));
 }
 
+// One arm per action and nothing else, so it reads as a table beside the keymap.
 fn perform(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let edit = |state: &mut State, request| state.input.edit(request);
     match action {
