@@ -24,6 +24,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::app::key::{Key, KeyCode, Mods};
 use crate::app::{Effect, Event, NetEvent, State, EXIT_FAILED};
 use crate::deadline::{instant_of, sleep_until};
 use crate::net::{self, Handle};
@@ -167,7 +168,7 @@ pub async fn run(settings: Settings) -> i32 {
 
 fn term_event(event: TermEvent) -> Option<Event> {
     match event {
-        TermEvent::Key(key) => Some(Event::Key(key)),
+        TermEvent::Key(key) => app_key(key).map(Event::Key),
         TermEvent::Paste(text) => Some(Event::Paste(text)),
         TermEvent::Resize(width, height) => Some(Event::Resize { width, height }),
         TermEvent::Mouse(m) => match m.kind {
@@ -177,6 +178,37 @@ fn term_event(event: TermEvent) -> Option<Event> {
         },
         _ => None,
     }
+}
+
+/// The app's own key for a terminal key event; releases are dropped.
+fn app_key(key: crossterm::event::KeyEvent) -> Option<Key> {
+    use crossterm::event::{KeyCode as Term, KeyEventKind, KeyModifiers};
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let code = match key.code {
+        Term::Char(c) => KeyCode::Char(c),
+        Term::Enter => KeyCode::Enter,
+        Term::Tab => KeyCode::Tab,
+        Term::Backspace => KeyCode::Backspace,
+        Term::Delete => KeyCode::Delete,
+        Term::Left => KeyCode::Left,
+        Term::Right => KeyCode::Right,
+        Term::Up => KeyCode::Up,
+        Term::Down => KeyCode::Down,
+        Term::Home => KeyCode::Home,
+        Term::End => KeyCode::End,
+        Term::PageUp => KeyCode::PageUp,
+        Term::PageDown => KeyCode::PageDown,
+        Term::Esc => KeyCode::Esc,
+        Term::F(n) => KeyCode::F(n),
+        _ => KeyCode::Other,
+    };
+    let mods = Mods {
+        ctrl: key.modifiers.contains(KeyModifiers::CONTROL),
+        alt: key.modifiers.contains(KeyModifiers::ALT),
+    };
+    Some(Key::new(code, mods))
 }
 
 /// Whether the terminal keeps up with the frames we give it.

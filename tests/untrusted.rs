@@ -185,13 +185,7 @@ fn draw_after(arrivals: &[(String, Vec<u8>)]) -> Vec<String> {
         state.update(Event::Net(message), now);
     }
     // The direct message opened a conversation; look at the room.
-    state.update(
-        Event::Key(crossterm::event::KeyEvent::new(
-            crossterm::event::KeyCode::Char('1'),
-            crossterm::event::KeyModifiers::ALT,
-        )),
-        now,
-    );
+    state.update(Event::Key(komunikator::app::key::Key::alt('1')), now);
     let (width, height) = (230, 80);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|frame| komunikator::ui::draw(frame, &state)).unwrap();

@@ -38,10 +38,35 @@ impl std::fmt::Display for CommandError {
     }
 }
 
+/// What a command takes after its name, and the command it makes of it.
+#[derive(Clone, Copy)]
+pub enum Args {
+    /// Nothing: anything after the name is a usage error.
+    Nothing(fn() -> Command),
+    /// Whatever follows is ignored.
+    Ignored(fn() -> Command),
+    /// Exactly one room name (a leading `#` is dropped).
+    Room(fn(String) -> Command),
+    /// At most one room name.
+    OptionalRoom(fn(Option<String>) -> Command),
+    /// Some text (trimmed, not empty).
+    Text(fn(String) -> Command),
+    /// Text, or nothing.
+    OptionalText(fn(Option<String>) -> Command),
+    /// A user name, then some text.
+    UserAndText(fn(String, String) -> Command),
+}
+
 pub struct CommandSpec {
     pub name: &'static str,
+    /// Other names that run the same command (irssi's and weechat's).
+    pub aliases: &'static [&'static str],
+    pub args: Args,
     pub usage: &'static str,
+    /// What it does, in a few words (the help overlay and line mode's /help).
     pub about: &'static str,
+    /// What it does, in full (the README).
+    pub full: &'static str,
 }
 
 impl std::fmt::Debug for CommandSpec {
@@ -58,59 +83,92 @@ impl PartialEq for CommandSpec {
 
 impl Eq for CommandSpec {}
 
+fn direct_message(user: String, text: String) -> Command {
+    Command::Msg { user, text }
+}
+
+/// Every command, in the order the help lists them.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "join",
+        aliases: &["j"],
+        args: Args::Room(Command::Join),
         usage: "/join ROOM",
         about: "join a room and make it active",
+        full: "join a room (subscribe) and make it active",
     },
     CommandSpec {
         name: "part",
+        aliases: &["leave"],
+        args: Args::OptionalRoom(Command::Part),
         usage: "/part [ROOM]",
         about: "leave a room (default: the active one)",
+        full: "leave a room, default the active one",
     },
     CommandSpec {
         name: "me",
+        aliases: &[],
+        args: Args::Text(Command::Me),
         usage: "/me TEXT",
         about: "send an action: * you TEXT",
+        full: "an action: shows as `* alice TEXT`",
     },
     CommandSpec {
         name: "msg",
+        aliases: &["query"],
+        args: Args::UserAndText(direct_message),
         usage: "/msg USER TEXT",
         about: "send a direct message",
+        full: "a direct message (opens an `@USER` conversation)",
     },
     CommandSpec {
         name: "who",
+        aliases: &["names"],
+        args: Args::Nothing(|| Command::Who),
         usage: "/who",
         about: "list people and their status",
+        full: "everyone seen through presence, with their status",
     },
     CommandSpec {
         name: "clear",
+        aliases: &[],
+        args: Args::Nothing(|| Command::Clear),
         usage: "/clear",
         about: "clear the active room's scrollback",
+        full: "clear the active room's scrollback",
     },
     CommandSpec {
         name: "help",
+        aliases: &[],
+        args: Args::Ignored(|| Command::Help),
         usage: "/help",
         about: "show keys and commands",
+        full: "keys and commands",
     },
     CommandSpec {
         name: "quit",
+        aliases: &["exit"],
+        args: Args::OptionalText(Command::Quit),
         usage: "/quit [MESSAGE]",
         about: "say MESSAGE (if any), go offline and exit",
+        full: "send MESSAGE as an action (if given), go offline, exit",
     },
 ];
 
-fn spec(name: &str) -> &'static CommandSpec {
-    COMMANDS
-        .iter()
-        .find(|c| c.name == name)
-        .expect("every command has a spec")
+/// The command with this name or alias.
+pub fn find(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|c| c.name == name || c.aliases.contains(&name))
 }
 
 fn nonempty(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_owned())
+}
+
+fn room(word: &str) -> Result<String, CommandError> {
+    let room = word.trim_start_matches('#');
+    validate_room(room).map_err(CommandError::BadName)?;
+    Ok(room.to_owned())
 }
 
 pub fn parse(line: &str) -> Result<Command, CommandError> {
@@ -126,44 +184,29 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         return Ok(Command::Say(rest.to_owned()));
     }
     let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let args = args.trim();
-    let usage = |name| Err(CommandError::Usage(spec(name)));
-    match name {
-        "join" | "j" => match args.split_whitespace().collect::<Vec<_>>()[..] {
-            [room] => {
-                let room = room.trim_start_matches('#');
-                validate_room(room).map_err(CommandError::BadName)?;
-                Ok(Command::Join(room.to_owned()))
-            }
-            _ => usage("join"),
-        },
-        "part" | "leave" => match args.split_whitespace().collect::<Vec<_>>()[..] {
-            [] => Ok(Command::Part(None)),
-            [room] => {
-                let room = room.trim_start_matches('#');
-                validate_room(room).map_err(CommandError::BadName)?;
-                Ok(Command::Part(Some(room.to_owned())))
-            }
-            _ => usage("part"),
-        },
-        "me" => nonempty(args).map(Command::Me).map_or_else(|| usage("me"), Ok),
-        "msg" | "query" => match args.split_once(char::is_whitespace) {
+    let spec = find(name).ok_or_else(|| CommandError::Unknown(name.to_owned()))?;
+    parse_args(spec, args.trim())
+}
+
+/// The command `spec` makes of `args` (trimmed), or why it cannot.
+fn parse_args(spec: &'static CommandSpec, args: &str) -> Result<Command, CommandError> {
+    let usage = Err(CommandError::Usage(spec));
+    let words: Vec<&str> = args.split_whitespace().collect();
+    match (spec.args, &words[..]) {
+        (Args::Nothing(make), []) | (Args::Ignored(make), _) => Ok(make()),
+        (Args::Room(make), [word]) => Ok(make(room(word)?)),
+        (Args::OptionalRoom(make), []) => Ok(make(None)),
+        (Args::OptionalRoom(make), [word]) => Ok(make(Some(room(word)?))),
+        (Args::Text(make), _) => nonempty(args).map(make).map_or(usage, Ok),
+        (Args::OptionalText(make), _) => Ok(make(nonempty(args))),
+        (Args::UserAndText(make), _) => match args.split_once(char::is_whitespace) {
             Some((user, text)) if !text.trim().is_empty() => {
                 validate_username(user).map_err(CommandError::BadName)?;
-                Ok(Command::Msg {
-                    user: user.to_owned(),
-                    text: text.trim().to_owned(),
-                })
+                Ok(make(user.to_owned(), text.trim().to_owned()))
             }
-            _ => usage("msg"),
+            _ => usage,
         },
-        "who" | "names" if args.is_empty() => Ok(Command::Who),
-        "clear" if args.is_empty() => Ok(Command::Clear),
-        "help" => Ok(Command::Help),
-        "quit" | "exit" => Ok(Command::Quit(nonempty(args))),
-        "who" | "names" => usage("who"),
-        "clear" => usage("clear"),
-        other => Err(CommandError::Unknown(other.to_owned())),
+        (Args::Nothing(_) | Args::Room(_) | Args::OptionalRoom(_), _) => usage,
     }
 }
 
@@ -171,45 +214,68 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
 mod tests {
     use super::*;
 
+    fn usage(name: &str) -> Result<Command, CommandError> {
+        Err(CommandError::Usage(find(name).unwrap()))
+    }
+
+    fn say(text: &str) -> Result<Command, CommandError> {
+        Ok(Command::Say(text.into()))
+    }
+
     #[test]
     fn table() {
-        let ok = [
-            ("hello", Command::Say("hello".into())),
-            ("  spaced  ", Command::Say("  spaced  ".into())),
-            ("//not a command", Command::Say("/not a command".into())),
-            ("/me waves", Command::Me("waves".into())),
-            ("/join rust", Command::Join("rust".into())),
-            ("/j #łódź", Command::Join("łódź".into())),
-            ("/part", Command::Part(None)),
-            ("/part rust", Command::Part(Some("rust".into()))),
-            (
-                "/msg bob hi there",
-                Command::Msg {
-                    user: "bob".into(),
-                    text: "hi there".into(),
-                },
-            ),
-            ("/who", Command::Who),
-            ("/clear", Command::Clear),
-            ("/help", Command::Help),
-            ("/quit", Command::Quit(None)),
-            ("/quit see you", Command::Quit(Some("see you".into()))),
+        let msg = |user: &str, text: &str| {
+            Ok(Command::Msg {
+                user: user.into(),
+                text: text.into(),
+            })
+        };
+        let cases = [
+            ("hello", say("hello")),
+            ("  spaced  ", say("  spaced  ")),
+            ("//not a command", say("/not a command")),
+            ("", Err(CommandError::Empty)),
+            ("   ", Err(CommandError::Empty)),
+            ("/frobnicate", Err(CommandError::Unknown("frobnicate".into()))),
+            ("/", Err(CommandError::Unknown("".into()))),
+            ("/JOIN rust", Err(CommandError::Unknown("JOIN".into()))),
+            ("/me waves", Ok(Command::Me("waves".into()))),
+            ("/me   waves  ", Ok(Command::Me("waves".into()))),
+            ("/me", usage("me")),
+            ("/me   ", usage("me")),
+            ("/join rust", Ok(Command::Join("rust".into()))),
+            ("/join  #rust ", Ok(Command::Join("rust".into()))),
+            ("/j #łódź", Ok(Command::Join("łódź".into()))),
+            ("/join", usage("join")),
+            ("/join a b", usage("join")),
+            ("/part", Ok(Command::Part(None))),
+            ("/part rust", Ok(Command::Part(Some("rust".into())))),
+            ("/leave #rust", Ok(Command::Part(Some("rust".into())))),
+            ("/part a b", usage("part")),
+            ("/msg bob hi there", msg("bob", "hi there")),
+            ("/query bob  hi ", msg("bob", "hi")),
+            ("/msg bob", usage("msg")),
+            ("/msg bob   ", usage("msg")),
+            ("/msg", usage("msg")),
+            ("/who", Ok(Command::Who)),
+            ("/names", Ok(Command::Who)),
+            ("/who x", usage("who")),
+            ("/names x", usage("who")),
+            ("/clear", Ok(Command::Clear)),
+            ("/clear all", usage("clear")),
+            ("/help", Ok(Command::Help)),
+            ("/help me", Ok(Command::Help)),
+            ("/quit", Ok(Command::Quit(None))),
+            ("/quit see you", Ok(Command::Quit(Some("see you".into())))),
+            ("/exit  bye ", Ok(Command::Quit(Some("bye".into())))),
         ];
-        for (line, want) in ok {
-            assert_eq!(parse(line), Ok(want), "{line}");
+        for (line, want) in cases {
+            assert_eq!(parse(line), want, "{line:?}");
         }
     }
 
     #[test]
-    fn errors_name_the_problem() {
-        assert_eq!(parse(""), Err(CommandError::Empty));
-        assert_eq!(parse("   "), Err(CommandError::Empty));
-        assert_eq!(parse("/frobnicate"), Err(CommandError::Unknown("frobnicate".into())));
-        assert_eq!(parse("/join"), Err(CommandError::Usage(spec("join"))));
-        assert_eq!(parse("/join a b"), Err(CommandError::Usage(spec("join"))));
-        assert_eq!(parse("/me"), Err(CommandError::Usage(spec("me"))));
-        assert_eq!(parse("/msg bob"), Err(CommandError::Usage(spec("msg"))));
-        assert_eq!(parse("/who x"), Err(CommandError::Usage(spec("who"))));
+    fn bad_names_are_refused_with_the_rule() {
         for bad in ["/join a/b", "/join a+", "/join #", "/part x#y", "/msg a/b hi"] {
             let err = parse(bad).unwrap_err();
             assert!(matches!(err, CommandError::BadName(_)), "{bad}: {err:?}");
@@ -217,5 +283,16 @@ mod tests {
         }
         let shown = parse("/\x1b[2J").unwrap_err().to_string();
         assert!(!shown.contains('\x1b'), "{shown}");
+    }
+
+    #[test]
+    fn names_and_aliases_are_unique_and_usage_starts_with_the_name() {
+        let mut seen = std::collections::HashSet::new();
+        for spec in COMMANDS {
+            for name in std::iter::once(&spec.name).chain(spec.aliases) {
+                assert!(seen.insert(*name), "/{name} twice");
+            }
+            assert!(spec.usage.starts_with(&format!("/{}", spec.name)), "{}", spec.usage);
+        }
     }
 }

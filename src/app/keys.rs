@@ -1,9 +1,10 @@
 //! Keys of the full-screen UI, as irssi and weechat users expect them.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::InputRequest;
 
 use super::command::COMMANDS;
+use super::key::{Key, KeyCode};
+use super::keymap::{self, Action};
 use super::{Effect, State};
 
 /// Rows of chat above the input line, status bar and margins.
@@ -11,22 +12,78 @@ fn page(state: &State) -> usize {
     usize::from(state.size.1.saturating_sub(4)).max(1)
 }
 
-pub(super) fn handle(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
-    if key.kind == KeyEventKind::Release {
-        return;
-    }
+pub(super) fn handle(state: &mut State, key: Key, fx: &mut Vec<Effect>) {
     if state.show_help {
         // Any key closes the overlay; only quitting keys do more.
         state.show_help = false;
-        if !matches!(key.code, KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL)) {
+        if keymap::lookup(key) != Some(Action::ClearOrQuit) {
             return;
         }
     }
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    match keymap::lookup(key) {
+        Some(action) => perform(state, action, fx),
+        None => {
+            if let KeyCode::Char(c) = key.code {
+                if !key.mods.ctrl && !key.mods.alt {
+                    type_char(state, c);
+                }
+            }
+        }
+    }
+}
+
+fn type_char(state: &mut State, c: char) {
+    to_live_end(state);
+    state.input.edit(InputRequest::InsertChar(c));
+}
+
+// One arm per action and nothing else, so it reads as a table beside the keymap.
+fn perform(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let edit = |state: &mut State, request| state.input.edit(request);
-    match key.code {
-        KeyCode::Char('c') if ctrl => {
+    match action {
+        Action::Submit => {
+            let line = state.input.take();
+            if !state.submit(&line, fx) {
+                // Refused (outbox full, too long, …): nothing typed is lost.
+                state.input.paste(&line);
+            }
+        }
+        Action::NewLine => edit(state, InputRequest::InsertChar('\n')),
+        Action::Complete => complete(state),
+        Action::HistoryBack => state.input.history_back(),
+        Action::HistoryForward => state.input.history_forward(),
+        Action::GoToRoom(index) => {
+            if index < state.rooms.len() {
+                switch_to(state, index);
+            }
+        }
+        Action::NextRoom => switch_by(state, 1),
+        Action::PreviousRoom => switch_by(state, -1),
+        Action::PageBack => scroll(state, page(state) as i32),
+        Action::PageForward => scroll(state, -(page(state) as i32)),
+        Action::LiveEnd => to_live_end(state),
+        Action::CharLeft => edit(state, InputRequest::GoToPrevChar),
+        Action::CharRight => edit(state, InputRequest::GoToNextChar),
+        Action::WordLeft => edit(state, InputRequest::GoToPrevWord),
+        Action::WordRight => edit(state, InputRequest::GoToNextWord),
+        Action::LineStart => edit(state, InputRequest::GoToStart),
+        Action::LineEnd => edit(state, InputRequest::GoToEnd),
+        Action::End => {
+            if !state.input.is_empty() {
+                edit(state, InputRequest::GoToEnd);
+            }
+            to_live_end(state);
+        }
+        Action::DeleteCharBack => edit(state, InputRequest::DeletePrevChar),
+        Action::DeleteCharForward => edit(state, InputRequest::DeleteNextChar),
+        Action::DeleteWordBack => edit(state, InputRequest::DeletePrevWord),
+        Action::DeleteWordForward => edit(state, InputRequest::DeleteNextWord),
+        Action::DeleteToStart => edit(state, InputRequest::DeleteFromStart),
+        Action::DeleteToEnd => edit(state, InputRequest::DeleteTillEnd),
+        Action::Help => state.show_help = true,
+        Action::TogglePanel => state.show_panel = Some(!state.panel_visible(state.size.0)),
+        Action::Redraw => fx.push(Effect::Repaint),
+        Action::ClearOrQuit => {
             if state.is_quitting() {
                 // Quitting already: stop waiting for the outbox.
                 state.interrupt(fx);
@@ -36,72 +93,13 @@ pub(super) fn handle(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 edit(state, InputRequest::DeleteLine);
             }
         }
-        KeyCode::Char('d') if ctrl => {
+        Action::DeleteOrQuit => {
             if state.input.is_empty() {
                 request_quit(state, fx);
             } else {
                 edit(state, InputRequest::DeleteNextChar);
             }
         }
-        KeyCode::Char('l') if ctrl => fx.push(Effect::Repaint),
-        KeyCode::Char('n') if ctrl => switch_by(state, 1),
-        KeyCode::Char('p') if ctrl => switch_by(state, -1),
-        KeyCode::Char('w') if ctrl => edit(state, InputRequest::DeletePrevWord),
-        KeyCode::Char('u') if ctrl => edit(state, InputRequest::DeleteFromStart),
-        KeyCode::Char('k') if ctrl => edit(state, InputRequest::DeleteTillEnd),
-        KeyCode::Char('a') if ctrl => edit(state, InputRequest::GoToStart),
-        KeyCode::Char('e') if ctrl => edit(state, InputRequest::GoToEnd),
-        KeyCode::Char('b') if alt => edit(state, InputRequest::GoToPrevWord),
-        KeyCode::Char('f') if alt => edit(state, InputRequest::GoToNextWord),
-        KeyCode::Char('d') if alt => edit(state, InputRequest::DeleteNextWord),
-        KeyCode::Char(c @ '1'..='9') if alt => {
-            let index = c as usize - '1' as usize;
-            if index < state.rooms.len() {
-                switch_to(state, index);
-            }
-        }
-        KeyCode::Char('0') if alt && state.rooms.len() >= 10 => switch_to(state, 9),
-        KeyCode::Char(c) if !ctrl && !alt => {
-            if let Some(room) = state.rooms.get_mut(state.active) {
-                room.to_live_end();
-            }
-            edit(state, InputRequest::InsertChar(c));
-        }
-        KeyCode::Enter if alt => edit(state, InputRequest::InsertChar('\n')),
-        KeyCode::Enter => {
-            let line = state.input.take();
-            if !state.submit(&line, fx) {
-                // Refused (outbox full, too long, …): nothing typed is lost.
-                state.input.paste(&line);
-            }
-        }
-        KeyCode::Tab => complete(state),
-        KeyCode::Backspace if alt || ctrl => edit(state, InputRequest::DeletePrevWord),
-        KeyCode::Backspace => edit(state, InputRequest::DeletePrevChar),
-        KeyCode::Delete => edit(state, InputRequest::DeleteNextChar),
-        KeyCode::Left if alt => switch_by(state, -1),
-        KeyCode::Right if alt => switch_by(state, 1),
-        KeyCode::Left if ctrl => edit(state, InputRequest::GoToPrevWord),
-        KeyCode::Right if ctrl => edit(state, InputRequest::GoToNextWord),
-        KeyCode::Left => edit(state, InputRequest::GoToPrevChar),
-        KeyCode::Right => edit(state, InputRequest::GoToNextChar),
-        KeyCode::Home => edit(state, InputRequest::GoToStart),
-        KeyCode::End if ctrl || state.input.is_empty() => to_live_end(state),
-        KeyCode::End => {
-            edit(state, InputRequest::GoToEnd);
-            to_live_end(state);
-        }
-        KeyCode::Up => state.input.history_back(),
-        KeyCode::Down => state.input.history_forward(),
-        KeyCode::PageUp => scroll(state, page(state) as i32),
-        KeyCode::PageDown => scroll(state, -(page(state) as i32)),
-        KeyCode::F(1) => state.show_help = true,
-        KeyCode::F(2) => {
-            let shown = state.show_panel.unwrap_or(state.size.0 >= crate::ui::PANEL_MIN_WIDTH);
-            state.show_panel = Some(!shown);
-        }
-        KeyCode::Esc => {}
-        _ => {}
     }
 }
 

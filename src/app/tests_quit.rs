@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::tests::{arrive, connect, ctrl, line_state, publishes, t0, tui_state, type_line};
 use super::*;
 use crate::protocol::payload::{decode_presence, encode_chat};
+use crate::protocol::Status;
 
 fn at(secs: i64) -> DateTime<Utc> {
     t0() + chrono::Duration::seconds(secs)

@@ -7,20 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::app::command::COMMANDS;
-
-pub const KEYS: &[(&str, &str)] = &[
-    ("Enter / Alt-Enter", "send the line / new line in the message"),
-    ("Tab", "complete a command, #room or name"),
-    ("Up / Down", "history of sent lines"),
-    ("Alt-1..9, Alt-0", "go to room 1..10"),
-    ("Ctrl-N/P, Alt-←/→", "next / previous room"),
-    ("PgUp/PgDn, wheel", "scroll back / forward; End: live end"),
-    ("←/→ Home/End ^A ^E", "move in the line"),
-    ("Ctrl-←/→, Alt-B/F", "move a word left / right"),
-    ("^W ^U ^K, Alt-Bksp", "delete word / to start / to end / word"),
-    ("F1 / F2 / Ctrl-L", "this help / side panel / redraw"),
-    ("Ctrl-C, Ctrl-D", "quit (on an empty line; Ctrl-C clears it)"),
-];
+use crate::app::keymap;
 
 fn entry(left: String, about: &'static str) -> Line<'static> {
     Line::from(vec![
@@ -32,7 +19,7 @@ fn entry(left: String, about: &'static str) -> Line<'static> {
 pub fn draw(frame: &mut Frame, area: Rect) {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let mut keys = vec![Line::styled("Keys", bold)];
-    keys.extend(KEYS.iter().map(|(k, about)| entry(k.to_string(), about)));
+    keys.extend(keymap::documented().map(|row| entry(row.keys.to_string(), row.brief)));
     let mut commands = vec![Line::styled("Commands", bold)];
     commands.extend(COMMANDS.iter().map(|c| entry(c.usage.to_string(), c.about)));
     // Side by side when there is room, else one list.
@@ -64,5 +51,55 @@ pub fn draw(frame: &mut Frame, area: Rect) {
         keys.push(Line::raw(""));
         keys.extend(commands);
         frame.render_widget(Paragraph::new(keys), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const README: &str = include_str!("../../README.md");
+
+    /// The README's key table, made from the keymap.
+    fn readme_keys() -> String {
+        let mut table = String::from("| key | does |\n| --- | --- |\n");
+        for row in keymap::documented() {
+            table.push_str(&format!("| {} | {} |\n", row.keys, row.full));
+        }
+        table
+    }
+
+    /// The README's command table, made from the command table.
+    fn readme_commands() -> String {
+        let mut table = String::from("| command | does |\n| --- | --- |\n");
+        for spec in COMMANDS {
+            let aliases: Vec<String> = spec.aliases.iter().map(|a| format!("`/{a}`")).collect();
+            let also = if aliases.is_empty() {
+                String::new()
+            } else {
+                format!("; {} too", aliases.join(", "))
+            };
+            table.push_str(&format!("| `{}` | {}{also} |\n", spec.usage, spec.full));
+        }
+        table
+    }
+
+    /// The table under `heading`, up to the blank line after it.
+    fn section(heading: &str) -> &'static str {
+        let start = README
+            .find(heading)
+            .unwrap_or_else(|| panic!("README has no {heading:?}"))
+            + heading.len();
+        let body = README[start..].trim_start_matches('\n');
+        &body[..body.find("\n\n").map_or(body.len(), |end| end + 1)]
+    }
+
+    #[test]
+    fn the_readme_tables_are_the_ones_the_code_uses() {
+        let hint = "README.md is out of date; the table there should read";
+        let keys = readme_keys();
+        assert!(section("## Keys (full-screen UI)") == keys, "{hint}:\n{keys}");
+        let commands = readme_commands();
+        assert!(section("## Commands") == commands, "{hint}:\n{commands}");
     }
 }

@@ -16,8 +16,6 @@ use ratatui::Frame;
 
 use crate::app::State;
 
-/// Below this many columns the side panel hides itself.
-pub const PANEL_MIN_WIDTH: u16 = 60;
 const PANEL_WIDTH: u16 = 24;
 
 pub fn draw(frame: &mut Frame, state: &State) {
@@ -41,12 +39,8 @@ pub fn draw(frame: &mut Frame, state: &State) {
     }
 }
 
-pub fn panel_visible(state: &State, width: u16) -> bool {
-    state.show_panel.unwrap_or(width >= PANEL_MIN_WIDTH)
-}
-
 fn split_panel(body: Rect, state: &State) -> (Rect, Option<Rect>) {
-    if !panel_visible(state, body.width) || body.width <= PANEL_WIDTH + 10 {
+    if !state.panel_visible(body.width) || body.width <= PANEL_WIDTH + 10 {
         return (body, None);
     }
     let [chat, side] = Layout::horizontal([Constraint::Min(10), Constraint::Length(PANEL_WIDTH)]).areas(body);

@@ -98,7 +98,7 @@ fn conversation_with_wrapping_and_wide_characters() {
     );
     state.update(Event::Paste("sure, here".into()), at(14, 7));
     state.update(
-        Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)),
+        Event::Key(crate::app::key::Key::plain(crate::app::key::KeyCode::Enter)),
         at(14, 7),
     );
     insta::assert_snapshot!(screen(&state, 60, 18));
@@ -145,7 +145,7 @@ fn narrow_terminal_hides_the_panel() {
 fn help_overlay() {
     let mut state = state(&["general"]);
     state.update(
-        Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::F(1))),
+        Event::Key(crate::app::key::Key::plain(crate::app::key::KeyCode::F(1))),
         at(14, 0),
     );
     insta::assert_snapshot!(screen(&state, 80, 24));
@@ -239,7 +239,7 @@ fn configured_colours_are_used() {
     say(&mut state, "1", "bob", "hi", at(14, 1));
     state.update(Event::Paste("mine".into()), at(14, 1));
     state.update(
-        Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)),
+        Event::Key(crate::app::key::Key::plain(crate::app::key::KeyCode::Enter)),
         at(14, 1),
     );
     state.update(Event::Line("/who".into()), at(14, 1));

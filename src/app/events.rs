@@ -1,0 +1,126 @@
+//! What goes into the state machine and what comes out of it.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+
+use super::key::Key;
+use super::room::Message;
+use super::Publish;
+use crate::protocol::Status;
+
+/// What the network layer reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetEvent {
+    /// The broker accepted the connection; `session` is this connection's id.
+    Connected {
+        session: String,
+    },
+    /// The broker answered a subscription; `refused` counts refused filters.
+    Subscribed {
+        refused: usize,
+    },
+    ConnectFailed {
+        reason: String,
+        retry_in: Duration,
+        fatal: bool,
+    },
+    Disconnected {
+        reason: String,
+        retry_in: Duration,
+    },
+    Message {
+        topic: String,
+        payload: Bytes,
+        retained: bool,
+    },
+    /// The broker acknowledged the publish with this tag (QoS 0: it was written).
+    Acked(u64),
+    /// The connection closed after our DISCONNECT.
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Key(Key),
+    Paste(String),
+    /// Mouse wheel: positive scrolls back.
+    Scroll(i32),
+    /// Terminal size changed (UI) — used for page sizes.
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// A whole line typed in line mode.
+    Line(String),
+    Net(NetEvent),
+    /// Time passed (only sent while something on screen counts down).
+    Tick,
+    /// End of input, SIGTERM, SIGHUP (the UI: Ctrl-C, Ctrl-D; `/quit` comes as a line): leave once what waits is sent.
+    Quit,
+    /// SIGINT: quit, or when already quitting, stop waiting and leave now.
+    Interrupt,
+    /// The deadline of [`State::quit_deadline`] passed.
+    QuitTimeout,
+    /// The terminal stopped reading what the UI draws (`true`), or reads again.
+    OutputStalled(bool),
+    /// The UI drew a frame (and the terminal took the one before).
+    Drawn,
+    /// The network layer could not take this publish now.
+    HandoffFailed(u64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Publish(Publish),
+    Subscribe(Vec<(String, u8)>),
+    Unsubscribe(String),
+    /// Send DISCONNECT and wait for the broker to close.
+    Disconnect,
+    /// Reconnect now and without growing delays (quitting with messages unsent).
+    Hurry,
+    /// Exit with this status ([`EXIT_OK`], [`EXIT_UNSENT`]).
+    Exit(i32),
+    /// Exit with status 1 and this message.
+    Fail(String),
+    /// A line for stderr at exit: printed once the terminal is restored
+    /// (the UI), at once in line mode.
+    Farewell(String),
+    /// Line mode: an event for stdout.
+    Print(Record),
+    /// Line mode: a notice for stderr.
+    Report(String),
+    Bell,
+    /// Start or stop the once-a-second tick (countdowns on screen).
+    Ticking(bool),
+    /// The whole screen must be repainted (Ctrl-L).
+    Repaint,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    Message {
+        room: std::sync::Arc<str>,
+        message: Message,
+    },
+    Presence {
+        user: String,
+        status: Status,
+        ts: DateTime<Utc>,
+        retained: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conn {
+    Connecting,
+    /// Connected; `ready` once the subscriptions were acknowledged.
+    Connected {
+        ready: bool,
+    },
+    Reconnecting {
+        at: DateTime<Utc>,
+        reason: String,
+    },
+}
