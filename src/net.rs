@@ -18,7 +18,8 @@ use rumqttc::{
 use tokio::sync::{mpsc, Notify};
 
 use crate::app::{Effect, Event as AppEvent, NetEvent, Publish, MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET};
-use crate::protocol::payload::{encode_presence, new_session_id};
+use crate::protocol::ids::session_id;
+use crate::protocol::payload::encode_presence;
 use crate::protocol::{Status, Topics};
 use crate::settings::Settings;
 
@@ -154,7 +155,7 @@ impl Handle {
 }
 
 pub fn client_id(username: &str) -> String {
-    format!("komunikator-{username}-{}", new_session_id())
+    format!("komunikator-{username}-{}", session_id(fastrand::u64(..)))
 }
 
 fn will(topics: &Topics, username: &str, session: &str) -> LastWill {
@@ -277,7 +278,7 @@ struct Session {
 impl Session {
     /// Sets a fresh session id and the will that carries it, for the next connect.
     fn renew_session(&mut self) -> String {
-        let session = new_session_id();
+        let session = session_id(fastrand::u64(..));
         self.eventloop
             .mqtt_options
             .set_last_will(will(&self.topics, &self.username, &session));
@@ -564,8 +565,8 @@ pub fn describe(err: &ConnectionError) -> String {
         ConnectionError::MqttState(StateError::Deserialization(rumqttc::Error::PayloadSizeLimitExceeded(size))) => {
             format!(
                 "an incoming message of {} exceeded the {} limit and was dropped",
-                crate::protocol::payload::human_size(*size),
-                crate::protocol::payload::human_size(MAX_INCOMING_PACKET)
+                crate::protocol::display::human_size(*size),
+                crate::protocol::display::human_size(MAX_INCOMING_PACKET)
             )
         }
         other => other.to_string(),
