@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use komunikator::protocol::payload::{decode_chat, encode_chat};
+use komunikator::protocol::payload::{decode_chat, decode_chat_without_fast_path, encode_chat};
 use komunikator::protocol::sanitize::{self, Newlines};
 use komunikator::protocol::Kind;
 
@@ -69,5 +69,19 @@ fn decode(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decode);
+/// What the hand-written reader of the strict chat shape saves over serde
+/// alone: it is kept only while this shows a clear gain.
+fn fast_path(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fast_path");
+    group.throughput(Throughput::Elements(1));
+    for (name, bytes) in payloads().into_iter().take(2) {
+        group.bench_function(format!("{name}/fast"), |b| b.iter(|| decode_chat(black_box(&bytes))));
+        group.bench_function(format!("{name}/serde_only"), |b| {
+            b.iter(|| decode_chat_without_fast_path(black_box(&bytes)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decode, fast_path);
 criterion_main!(benches);

@@ -40,7 +40,7 @@ fn state_with(n: usize) -> State {
     let mut settings = Settings::for_test("alice", &["general", "rust"], Mode::Tui);
     settings.scrollback = n + 16;
     let t0 = start();
-    let mut state = State::new(settings, t0);
+    let mut state = State::new(settings, t0, 0);
     state.update(Event::Net(NetEvent::Connected { session: "s".into() }), t0);
     state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), t0);
     state.update(

@@ -39,7 +39,7 @@ fn flood() -> Vec<NetEvent> {
 }
 
 fn connected(mode: Mode) -> State {
-    let mut state = State::new(Settings::for_test("alice", &["general"], mode), now());
+    let mut state = State::new(Settings::for_test("alice", &["general"], mode), now(), 0);
     state.update(Event::Net(NetEvent::Connected { session: "s".into() }), now());
     state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), now());
     state

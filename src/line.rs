@@ -124,7 +124,7 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
     let input = Input::spawn(std::io::BufReader::with_capacity(64 * 1024, std::io::stdin()));
     let mut stdin_open = true;
     let mut signals = Signals::new();
-    let mut state = State::new(settings, chrono::Utc::now());
+    let mut state = State::new(settings, chrono::Utc::now(), fastrand::u64(..));
     let mut formatter = Formatter::new(json);
     // Reused for every batch: no allocation per message.
     let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);

@@ -262,7 +262,7 @@ async fn event_loop(
     let mut sighup = signal(SignalKind::hangup()).expect("SIGHUP handler");
     let mut sigint = signal(SignalKind::interrupt()).expect("SIGINT handler");
     let mut keys = EventStream::new();
-    let mut state = State::new(settings, chrono::Utc::now());
+    let mut state = State::new(settings, chrono::Utc::now(), fastrand::u64(..));
     if let Ok(size) = screen.terminal.size() {
         state.size = (size.width, size.height);
     }

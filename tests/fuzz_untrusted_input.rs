@@ -104,7 +104,7 @@ proptest! {
         arrivals in prop::collection::vec((0usize..4, any_payload(), any::<String>()), 1..8)
     ) {
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
-        let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), now);
+        let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), now, 0);
         state.update(Event::Net(NetEvent::Connected { session: "s".into() }), now);
         for (kind, bytes, name) in arrivals {
             let topic = match kind {
@@ -146,7 +146,7 @@ proptest! {
     ) {
         use komunikator::line::Formatter;
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
-        let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Line { json }), now);
+        let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Line { json }), now, 0);
         let mut effects = state.update(Event::Net(NetEvent::Connected { session: "s".into() }), now);
         for (kind, bytes, name) in arrivals {
             let topic = match kind {

@@ -19,7 +19,8 @@ use testkit::{
 };
 
 use komunikator::app::{Event, NetEvent, State};
-use komunikator::protocol::payload::{human_size, MAX_SHOWN_TEXT_BYTES};
+use komunikator::protocol::display::human_size;
+use komunikator::protocol::payload::MAX_SHOWN_TEXT_BYTES;
 use komunikator::settings::{Mode, Settings};
 
 /// What a terminal would act on, or what hides or reorders text.
@@ -173,7 +174,7 @@ fn broken() -> Vec<(Vec<u8>, String)> {
 /// Feeds arrivals to a full-screen state and draws it; returns the screen rows.
 fn draw_after(arrivals: &[(String, Vec<u8>)]) -> Vec<String> {
     let now = Utc::now();
-    let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), now);
+    let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), now, 0);
     state.update(Event::Net(NetEvent::Connected { session: "s".into() }), now);
     state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), now);
     for (topic, payload) in arrivals {

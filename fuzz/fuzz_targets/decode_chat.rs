@@ -1,9 +1,12 @@
 //! Any bytes as a chat or presence payload: decoding never panics, keeps
-//! what it shows bounded, and what is shown holds nothing a terminal acts on.
+//! what it shows bounded, what is shown holds nothing a terminal acts on,
+//! and the fast JSON reader decodes exactly as serde alone does.
 
 #![no_main]
 
-use komunikator::protocol::payload::{decode_chat, decode_presence, MAX_SHOWN_TEXT_BYTES};
+use komunikator::protocol::payload::{
+    decode_chat, decode_chat_without_fast_path, decode_presence, MAX_SHOWN_TEXT_BYTES,
+};
 use komunikator::protocol::sanitize::{self, Newlines};
 use komunikator::protocol::Form;
 use libfuzzer_sys::fuzz_target;
@@ -19,6 +22,7 @@ fn assert_safe(shown: &str) {
 
 fuzz_target!(|data: &[u8]| {
     let m = decode_chat(data);
+    assert_eq!(m, decode_chat_without_fast_path(data), "{data:?}");
     assert!(m.text.len() <= MAX_SHOWN_TEXT_BYTES);
     if let Form::Binary { len } = m.form {
         assert_eq!(len, data.len());

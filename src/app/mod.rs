@@ -28,6 +28,8 @@ mod tests_quit;
 
 use chrono::{DateTime, Utc};
 
+use crate::protocol::display;
+use crate::protocol::ids::Entropy;
 use crate::protocol::payload::{self, Kind, MAX_OUTGOING_TEXT_BYTES};
 use crate::protocol::Topics;
 use crate::settings::{Mode, Settings};
@@ -91,15 +93,23 @@ pub struct State {
     output_stalled: bool,
     quitting: Option<Quitting>,
     next_tag: u64,
+    /// Random bits for message ids and id-hash keys, from the caller's seed.
+    pub(super) entropy: Entropy,
 }
 
 impl State {
-    pub fn new(settings: Settings, now: DateTime<Utc>) -> State {
+    /// `seed`: random in the program, any constant in tests (see `protocol::ids`).
+    pub fn new(settings: Settings, now: DateTime<Utc>, seed: u64) -> State {
         let cap = match settings.mode {
             Mode::Tui => settings.scrollback,
             Mode::Line { .. } => 0,
         };
-        let rooms = settings.rooms.iter().map(|r| Room::new(r, cap)).collect();
+        let mut entropy = Entropy::from_seed(seed);
+        let rooms = settings
+            .rooms
+            .iter()
+            .map(|r| Room::new(r, cap, entropy.hash_keys()))
+            .collect();
         State {
             topics: Topics::new(&settings.topic_prefix),
             conn: Conn::Connecting,
@@ -123,6 +133,7 @@ impl State {
             output_stalled: false,
             quitting: None,
             next_tag: 1,
+            entropy,
             settings,
         }
     }
@@ -188,8 +199,8 @@ impl State {
         if total > MAX_OUTGOING_TEXT_BYTES {
             let text = format!(
                 "paste too long ({}; a message holds at most {}): nothing inserted",
-                payload::human_size(total),
-                payload::human_size(MAX_OUTGOING_TEXT_BYTES)
+                display::human_size(total),
+                display::human_size(MAX_OUTGOING_TEXT_BYTES)
             );
             self.notice(text, fx);
             return;
@@ -273,7 +284,7 @@ impl State {
             Some(user) => self.topics.direct(user),
             None => self.topics.chat(&room.name),
         };
-        let id = payload::new_message_id(self.now);
+        let id = self.entropy.message_id(self.now);
         let body = payload::encode_chat(&id, self.me(), text, self.now, kind);
         if body.len() + topic.len() + 16 > MAX_OUTGOING_PACKET {
             self.notice("message too long once encoded; nothing sent", fx);
@@ -343,8 +354,8 @@ fn check_outgoing(text: &str) -> Result<(), String> {
     if text.len() > MAX_OUTGOING_TEXT_BYTES {
         return Err(format!(
             "message too long ({}; the limit is {})",
-            payload::human_size(text.len()),
-            payload::human_size(MAX_OUTGOING_TEXT_BYTES)
+            display::human_size(text.len()),
+            display::human_size(MAX_OUTGOING_TEXT_BYTES)
         ));
     }
     if let Some(c) = text.chars().find(|&c| c.is_control() && c != '\n' && c != '\t') {

@@ -1,14 +1,14 @@
 //! One room's scrollback: capped, deduplicated by message id, and scrollable.
 
 use std::borrow::Cow;
-use std::collections::hash_map::RandomState;
 use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use siphasher::sip::SipHasher13;
 
-use crate::protocol::payload::human_size;
+use crate::protocol::display::human_size;
 use crate::protocol::{Form, Kind};
 
 /// Where one of our own messages stands.
@@ -98,24 +98,27 @@ pub struct SeenIds {
     set: HashSet<u64, BuildHasherDefault<AlreadyHashed>>,
     order: VecDeque<u64>,
     cap: usize,
-    /// Random per process, so nobody can pick ids that collide on purpose.
-    keys: RandomState,
+    /// Keyed with secret random keys, so nobody can pick ids that collide on purpose.
+    keys: SipHasher13,
 }
 
 impl SeenIds {
-    pub fn new(cap: usize) -> Self {
+    /// `keys`: secret and random (`protocol::ids::Entropy::hash_keys`).
+    pub fn new(cap: usize, keys: (u64, u64)) -> Self {
         // Grown on demand: a conversation opened by one stray message must
         // not cost a full table (anyone can open one by writing to `dm/<you>`).
         SeenIds {
             set: HashSet::with_hasher(BuildHasherDefault::default()),
             order: VecDeque::new(),
             cap: cap.max(1),
-            keys: RandomState::new(),
+            keys: SipHasher13::new_with_keys(keys.0, keys.1),
         }
     }
 
     fn key(&self, id: &str) -> u64 {
-        self.keys.hash_one(id)
+        let mut hasher = self.keys;
+        hasher.write(id.as_bytes());
+        hasher.finish()
     }
 
     /// True when `id` is new (and now remembered).
@@ -163,13 +166,14 @@ pub struct Room {
 const SEEN_IDS_PER_ROOM: usize = 4096;
 
 impl Room {
-    pub fn new(name: &str, cap: usize) -> Self {
+    /// `seen_keys`: for the [`SeenIds`] hash.
+    pub fn new(name: &str, cap: usize, seen_keys: (u64, u64)) -> Self {
         Room {
             name: name.to_owned(),
             shared_name: Arc::from(name),
             entries: VecDeque::new(),
             cap,
-            seen: SeenIds::new(SEEN_IDS_PER_ROOM),
+            seen: SeenIds::new(SEEN_IDS_PER_ROOM, seen_keys),
             unread: 0,
             mentioned: false,
             scroll_back: 0,
@@ -268,7 +272,7 @@ mod tests {
 
     #[test]
     fn scrollback_is_capped() {
-        let mut room = Room::new("r", 3);
+        let mut room = Room::new("r", 3, (1, 2));
         for n in 0..5 {
             room.push(notice(n));
         }
@@ -278,7 +282,7 @@ mod tests {
 
     #[test]
     fn seen_ids_forget_the_oldest_at_the_cap() {
-        let mut seen = SeenIds::new(2);
+        let mut seen = SeenIds::new(2, (1, 2));
         assert!(seen.insert("a"));
         assert!(!seen.insert("a"));
         assert!(seen.insert("b"));
@@ -288,7 +292,7 @@ mod tests {
 
     #[test]
     fn entries_dropped_before_being_drawn_are_counted() {
-        let mut room = Room::new("r", 3);
+        let mut room = Room::new("r", 3, (1, 2));
         for n in 0..3 {
             room.push(notice(n));
         }
@@ -321,7 +325,7 @@ mod tests {
 
     #[test]
     fn view_stays_put_while_scrolled_up() {
-        let mut room = Room::new("r", 100);
+        let mut room = Room::new("r", 100, (1, 2));
         for n in 0..10 {
             room.push(notice(n));
         }

@@ -69,7 +69,8 @@ impl State {
             self.make_room_for_direct(fx);
         }
         let cap = if self.line_mode() { 0 } else { self.settings.scrollback };
-        self.rooms.push(Room::new(name, cap));
+        let seen_keys = self.entropy.hash_keys();
+        self.rooms.push(Room::new(name, cap, seen_keys));
         self.touch(self.rooms.len() - 1);
         self.rooms.len() - 1
     }

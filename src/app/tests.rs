@@ -20,11 +20,12 @@ pub(super) fn line_state() -> State {
     State::new(
         Settings::for_test("alice", &["general"], Mode::Line { json: false }),
         t0(),
+        0,
     )
 }
 
 pub(super) fn tui_state() -> State {
-    State::new(Settings::for_test("alice", &["general", "rust"], Mode::Tui), t0())
+    State::new(Settings::for_test("alice", &["general", "rust"], Mode::Tui), t0(), 0)
 }
 
 pub(super) fn connect(state: &mut State) -> Vec<Effect> {

@@ -346,7 +346,7 @@ fn the_people_list_is_capped_with_one_notice() {
 fn scrollback_is_capped_per_room_by_the_setting() {
     let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
     settings.scrollback = 100;
-    let mut state = State::new(settings, t0());
+    let mut state = State::new(settings, t0(), 0);
     connect(&mut state);
     for n in 0..250 {
         arrive(

@@ -44,7 +44,7 @@ fn ui_keys_switch_rooms_scroll_and_quit() {
 fn mentions_mark_the_room_and_ring_when_asked() {
     let mut settings = Settings::for_test("alice", &["general", "rust"], Mode::Tui);
     settings.bell = true;
-    let mut state = State::new(settings, t0());
+    let mut state = State::new(settings, t0(), 0);
     connect(&mut state);
     let fx = arrive(
         &mut state,
@@ -105,7 +105,7 @@ fn a_huge_paste_is_refused_with_a_notice_and_a_normal_one_inserted_at_the_cursor
 fn quitting_while_hosting_warns_that_everyone_else_is_disconnected() {
     let mut settings = Settings::for_test("alice", &["general"], Mode::Line { json: false });
     settings.hosting = Some("0.0.0.0:1883".parse().unwrap());
-    let mut state = State::new(settings, t0());
+    let mut state = State::new(settings, t0(), 0);
     connect(&mut state);
     let fx = state.update(Event::Quit, t0());
     let warned = fx
@@ -123,7 +123,7 @@ fn quitting_while_hosting_warns_that_everyone_else_is_disconnected() {
 fn a_host_is_asked_before_ctrl_c_takes_the_broker_down() {
     let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
     settings.hosting = Some("0.0.0.0:1883".parse().unwrap());
-    let mut state = State::new(settings, t0());
+    let mut state = State::new(settings, t0(), 0);
     connect(&mut state);
     let fx = state.update(ctrl('c'), t0());
     assert!(publishes(&fx).is_empty() && !state.is_quitting());

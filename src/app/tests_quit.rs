@@ -151,7 +151,7 @@ fn each_acknowledgement_restarts_the_drain_clock() {
 fn drain_timeout_zero_does_not_wait() {
     let mut settings = Settings::for_test("alice", &["general"], Mode::Line { json: false });
     settings.drain_timeout = Duration::ZERO;
-    let mut state = State::new(settings, t0());
+    let mut state = State::new(settings, t0(), 0);
     connect(&mut state);
     lose_connection(&mut state);
     state.update(Event::Line("x".into()), t0());
@@ -311,7 +311,7 @@ fn direct_conversations_are_capped_least_recently_active_first() {
 fn a_stalled_terminal_is_told_how_many_messages_it_never_showed() {
     let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
     settings.scrollback = 10;
-    let mut state = State::new(settings, t0());
+    let mut state = State::new(settings, t0(), 0);
     connect(&mut state);
     state.update(Event::Drawn, t0());
     for n in 0..25 {

@@ -7,8 +7,8 @@ use chrono::{DateTime, Local, Offset, Utc};
 use crate::app::room::Message;
 use crate::app::{is_direct, Record};
 use crate::protocol::json::write_str;
-use crate::protocol::payload::{format_ts, write_ts};
 use crate::protocol::sanitize::{self, Newlines};
+use crate::protocol::timestamp::{format_ts, write_ts};
 use crate::protocol::{Form, Kind, Status};
 
 /// Local time of day without asking the time zone database for every line.

@@ -5,7 +5,7 @@
 use rumqttc::{ConnectReturnCode, ConnectionError, StateError};
 
 use crate::app::MAX_INCOMING_PACKET;
-use crate::protocol::payload::human_size;
+use crate::protocol::display::human_size;
 use crate::tls::TlsFailure;
 
 /// What classifying an error needs to know beyond the error.

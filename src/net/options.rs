@@ -6,7 +6,8 @@ use std::time::Duration;
 use rumqttc::{LastWill, MqttOptions, QoS, TlsConfiguration, Transport};
 
 use crate::app::{MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET};
-use crate::protocol::payload::{encode_presence, new_session_id};
+use crate::protocol::ids::session_id;
+use crate::protocol::payload::encode_presence;
 use crate::protocol::{Status, Topics};
 use crate::settings::Settings;
 use crate::tls::TlsSetupError;
@@ -15,7 +16,7 @@ use crate::tls::TlsSetupError;
 pub(super) const REQUEST_QUEUE: usize = 512;
 
 pub fn client_id(username: &str) -> String {
-    format!("komunikator-{username}-{}", new_session_id())
+    format!("komunikator-{username}-{}", session_id(fastrand::u64(..)))
 }
 
 /// The will that announces `username` offline, carrying the session id.

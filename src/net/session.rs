@@ -14,7 +14,7 @@ use super::failure::{ConnectionFailure, Context};
 use super::handle::{Hurry, Tracking, HURRY_DELAY};
 use super::options::will;
 use crate::app::NetEvent;
-use crate::protocol::payload::new_session_id;
+use crate::protocol::ids::session_id;
 use crate::protocol::Topics;
 
 /// A connection that lasted this long was healthy: after it ends, the
@@ -59,7 +59,7 @@ enum Next {
 impl Session {
     /// Sets a fresh session id and the will that carries it, for the next connect.
     fn renew_session(&mut self) {
-        self.progress.session = new_session_id();
+        self.progress.session = session_id(fastrand::u64(..));
         let will = will(&self.topics, &self.username, &self.progress.session);
         self.eventloop.mqtt_options.set_last_will(will);
     }

@@ -22,7 +22,7 @@ pub fn write_str(out: &mut impl Write, s: &str) -> io::Result<()> {
     let mut start = 0;
     let mut i = 0;
     loop {
-        i += super::scan::json_special_or_non_ascii(&bytes[i..]);
+        i += super::special_bytes::json_special_or_non_ascii(&bytes[i..]);
         let Some(c) = s[i..].chars().next() else {
             break;
         };

@@ -1,11 +1,15 @@
 //! The wire contract (docs/protocol.md): names, topics, payloads, and making
-//! untrusted text safe to show. Pure: no I/O.
+//! untrusted text safe to show. Pure: no I/O, and no randomness or clock of
+//! its own (callers pass them in).
 
+pub mod display;
+pub mod ids;
 pub mod json;
 pub mod names;
 pub mod payload;
 pub mod sanitize;
-pub mod scan;
+pub mod special_bytes;
+pub mod timestamp;
 pub mod topics;
 
 pub use names::{validate_room, validate_username, NameError};

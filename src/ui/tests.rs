@@ -17,7 +17,7 @@ fn at(h: u32, m: u32) -> DateTime<Utc> {
 }
 
 fn state(rooms: &[&str]) -> State {
-    let mut state = State::new(Settings::for_test("alice", rooms, Mode::Tui), at(14, 0));
+    let mut state = State::new(Settings::for_test("alice", rooms, Mode::Tui), at(14, 0), 0);
     state.utc_clock = true;
     state.update(Event::Net(NetEvent::Connected { session: "s".into() }), at(14, 0));
     state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), at(14, 0));
@@ -54,7 +54,7 @@ fn screen(state: &State, width: u16, height: u16) -> String {
 
 #[test]
 fn empty_room() {
-    let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), at(14, 0));
+    let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), at(14, 0), 0);
     state.utc_clock = true;
     insta::assert_snapshot!(screen(&state, 80, 12));
 }
@@ -234,7 +234,7 @@ fn configured_colours_are_used() {
     settings.colors.own = Some(Configured::Cyan);
     settings.colors.others = Some(Configured::Magenta);
     settings.colors.notice = Some(Configured::Blue);
-    let mut state = State::new(settings, at(14, 0));
+    let mut state = State::new(settings, at(14, 0), 0);
     state.utc_clock = true;
     say(&mut state, "1", "bob", "hi", at(14, 1));
     state.update(Event::Paste("mine".into()), at(14, 1));
@@ -267,7 +267,7 @@ fn configured_colours_are_used() {
 fn hosting_shows_in_the_status_bar() {
     let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
     settings.hosting = Some("0.0.0.0:1883".parse().unwrap());
-    let mut state = State::new(settings, at(14, 0));
+    let mut state = State::new(settings, at(14, 0), 0);
     state.utc_clock = true;
     let shown = screen(&state, 100, 12);
     assert!(shown.contains("· hosting 0.0.0.0:1883"), "{shown}");

@@ -1,0 +1,15 @@
+//! Chat and presence payloads (docs/protocol.md): encoding, and decoding
+//! that copes with anything a broker may hand us.
+
+mod chat;
+mod fast_strict;
+mod presence;
+
+pub use chat::{decode_chat, decode_chat_without_fast_path, encode_chat, ChatIn, Form, Kind};
+pub use presence::{decode_presence, encode_presence, PresenceError, PresenceIn, Status};
+
+pub const PROTOCOL_VERSION: u64 = 1;
+/// Longest text kept for display; the rest is counted, not stored.
+pub const MAX_SHOWN_TEXT_BYTES: usize = 32 * 1024;
+/// Longest text a user may send (the outgoing packet limit leaves room for the envelope).
+pub const MAX_OUTGOING_TEXT_BYTES: usize = 256 * 1024;
