@@ -211,7 +211,7 @@ pub fn start(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>, impl Fut
     };
     // Checked before start already: a failure is logged now and reported as
     // the session's first (fatal) event.
-    let transport = transport.inspect_err(|reason| log::error!("{reason}"));
+    let transport = transport.inspect_err(|reason| tracing::error!("{reason}"));
     let run = async move {
         match transport {
             Ok(transport) => {
@@ -297,7 +297,7 @@ impl Session {
                 Err(err) => {
                     self.forget_in_flight();
                     if closing || matches!(err, ConnectionError::RequestsDone) {
-                        log::info!("disconnected from {}", self.address);
+                        tracing::info!("disconnected from {}", self.address);
                         let _ = self.tx.send(NetEvent::Closed).await;
                         return;
                     }
@@ -322,8 +322,8 @@ impl Session {
                     let fatal = is_fatal(&err);
                     let what = if up { "connection lost" } else { "cannot connect" };
                     let retry = if fatal { "; not retrying" } else { "" };
-                    log::warn!("{}: {what}: {reason}{retry}", self.address);
-                    log::debug!("{}: {err:?}", self.address);
+                    tracing::warn!("{}: {what}: {reason}{retry}", self.address);
+                    tracing::debug!("{}: {err:?}", self.address);
                     let event = if std::mem::take(&mut up) {
                         NetEvent::Disconnected {
                             reason,
@@ -355,7 +355,7 @@ impl Session {
             };
             let out = match event {
                 Event::Incoming(Incoming::ConnAck(_)) => {
-                    log::info!("connected to {} as {}", self.address, self.username);
+                    tracing::info!("connected to {} as {}", self.address, self.username);
                     up = true;
                     up_since = Some(tokio::time::Instant::now());
                     self.context.ever_connected = true;
