@@ -22,10 +22,12 @@ use tracing_subscriber::Layer;
 pub const DEFAULT_FILTER: &str = "warn,komunikator=info";
 
 /// The embedded broker's events kept when `RUST_LOG` does not name
-/// `rumqttd`: its debug events come per packet, and `RUST_LOG=debug` is
-/// meant for the client.
+/// `rumqttd` (`RUST_LOG=rumqttd=warn` turns them on): none, because rumqttd
+/// reports routine events as errors (every disconnection, and the probe that
+/// checks it accepts connections), and `RUST_LOG=debug` is meant for the
+/// client, not for the broker's per-packet debug events.
 const BROKER: &str = "rumqttd";
-const BROKER_LEVEL: LevelFilter = LevelFilter::WARN;
+const BROKER_LEVEL: LevelFilter = LevelFilter::OFF;
 
 /// A log larger than this is moved aside to `<name>.old` at start, so it
 /// cannot grow without bound.
@@ -42,6 +44,8 @@ pub fn init(path: &Path) -> Result<(), String> {
     let events_only = filter_fn(|meta| meta.is_event()).with_max_level_hint(LevelFilter::TRACE);
     let layer = tracing_subscriber::fmt::layer()
         .event_format(LogLine)
+        // A file, not a terminal (rumqttd turns colours on by default).
+        .with_ansi(false)
         .with_writer(Mutex::new(file))
         .with_filter(targets(&spec).and(events_only));
     tracing_subscriber::registry()
@@ -163,12 +167,12 @@ mod tests {
     fn specs_read_as_env_logger_read_them() {
         let show = |spec: &str| targets(spec).to_string();
         // Targets lists the default level last.
-        assert_eq!(show(DEFAULT_FILTER), "komunikator=info,rumqttd=warn,warn");
-        assert_eq!(show("debug"), "rumqttd=warn,debug");
-        assert_eq!(show("rustls=debug"), "rumqttd=warn,rustls=debug");
-        assert_eq!(show("rustls"), "rumqttd=warn,rustls=trace");
-        assert_eq!(show(""), "rumqttd=warn,error");
+        assert_eq!(show(DEFAULT_FILTER), "komunikator=info,rumqttd=off,warn");
+        assert_eq!(show("debug"), "rumqttd=off,debug");
+        assert_eq!(show("rustls=debug"), "rumqttd=off,rustls=debug");
+        assert_eq!(show("rustls"), "rumqttd=off,rustls=trace");
+        assert_eq!(show(""), "rumqttd=off,error");
         assert_eq!(show("info,rumqttd=error"), "rumqttd=error,info");
-        assert_eq!(show("info,komunikator=loud"), "rumqttd=warn,info");
+        assert_eq!(show("info,komunikator=loud"), "rumqttd=off,info");
     }
 }

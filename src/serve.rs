@@ -5,7 +5,7 @@
 //! rumqttd runs on its own threads with its own runtimes, configured here in
 //! code (no config file). It reports through `tracing`, into the log file's
 //! subscriber (src/logging.rs), which keeps its events at the level chosen
-//! there and never records its spans (several per packet, with topic
+//! there (none unless `RUST_LOG` names rumqttd) and never records its spans (several per packet, with topic
 //! names). Nothing of it reaches the terminal; our own lines say what the
 //! hosting does.
 
