@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use bytes::Bytes;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Offset, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use komunikator::app::{Event, NetEvent, State};
 use komunikator::protocol::payload::{encode_chat, encode_presence};
@@ -89,7 +89,7 @@ fn draw(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("live_end", n), &n, |b, _| {
             b.iter(|| {
                 terminal
-                    .draw(|frame| komunikator::ui::draw(frame, black_box(&state)))
+                    .draw(|frame| komunikator::ui::draw(frame, black_box(&state), Utc.fix()))
                     .expect("draw");
             })
         });
@@ -98,7 +98,7 @@ fn draw(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("scrolled_back", n), &n, |b, _| {
             b.iter(|| {
                 terminal
-                    .draw(|frame| komunikator::ui::draw(frame, black_box(&state)))
+                    .draw(|frame| komunikator::ui::draw(frame, black_box(&state), Utc.fix()))
                     .expect("draw");
             })
         });

@@ -33,7 +33,7 @@ fn main() {
             eprintln!("komunikator: {e}");
         }
     }
-    log::info!(
+    tracing::info!(
         "komunikator {} starting: {} as {}",
         env!("CARGO_PKG_VERSION"),
         settings.address(),
@@ -44,10 +44,10 @@ fn main() {
         // Before the client starts, so that its first connection finds the broker up.
         if let Err(why) = komunikator::serve::start(listen) {
             eprintln!("komunikator: {why}");
-            log::error!("{why}");
+            tracing::error!("{why}");
             std::process::exit(1);
         }
-        log::info!("hosting a broker on {listen}");
+        tracing::info!("hosting a broker on {listen}");
     }
     // One thread: a chat client waits on the network, and one thread keeps
     // each message's path short (no hand-offs between cores).
@@ -59,7 +59,7 @@ fn main() {
         Mode::Line { .. } => runtime.block_on(line::run(settings)),
         Mode::Tui => runtime.block_on(tui::run(settings)),
     };
-    log::info!("exiting with status {code}");
+    tracing::info!("exiting with status {code}");
     std::process::exit(code);
 }
 

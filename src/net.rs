@@ -45,7 +45,7 @@ pub fn spawn(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>) {
 pub fn start(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>, impl Future<Output = ()>) {
     // Checked before start already: should the files have changed since, the
     // failure is logged now and reported as the session's first (fatal) event.
-    let transport = options::transport(settings).inspect_err(|reason| log::error!("{reason}"));
+    let transport = options::transport(settings).inspect_err(|reason| tracing::error!("{reason}"));
     let (client, eventloop) = AsyncClient::new(options::mqtt_options(settings), REQUEST_QUEUE);
     let handle = Handle {
         client,

@@ -3,11 +3,11 @@
 //! which is all presence needs.
 //!
 //! rumqttd runs on its own threads with its own runtimes, configured here in
-//! code (no config file). It reports through `tracing`, which it builds with
-//! the `log` feature: with no tracing subscriber set, every span it enters
-//! (several per packet, at ERROR level, with topic names) would become a
-//! record in our log file. A no-op subscriber keeps it out of the log and
-//! off the terminal; our own lines say what the hosting does.
+//! code (no config file). It reports through `tracing`, into the log file's
+//! subscriber (src/logging.rs), which keeps its events at the level chosen
+//! there (none unless `RUST_LOG` names rumqttd) and never records its spans (several per packet, with topic
+//! names). Nothing of it reaches the terminal; our own lines say what the
+//! hosting does.
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
@@ -103,8 +103,6 @@ fn refusal(listen: SocketAddr, err: &std::io::Error) -> String {
 
 /// Starts the broker and returns once it accepts connections.
 pub fn start(listen: SocketAddr) -> Result<Hosted, HostError> {
-    // Fails only if a subscriber was set already, which silences rumqttd too.
-    let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
     // rumqttd only logs when it cannot bind, and its server thread ends; try
     // the address first to say why in one line. (Rust sets SO_REUSEADDR, so
     // releasing it does not block rumqttd's own bind.)

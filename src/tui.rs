@@ -227,13 +227,13 @@ impl StallWatch {
             self.busy_since = None;
             let resumed = std::mem::take(&mut self.stalled);
             if resumed {
-                log::info!("the terminal reads again");
+                tracing::info!("the terminal reads again");
             }
             return resumed.then_some(Event::OutputStalled(false));
         }
         let since = *self.busy_since.get_or_insert(now);
         if !self.stalled && now >= since + STALL {
-            log::info!("the terminal stopped reading: a frame waits since {STALL:?}");
+            tracing::info!("the terminal stopped reading: a frame waits since {STALL:?}");
             self.stalled = true;
             return Some(Event::OutputStalled(true));
         }
@@ -283,7 +283,9 @@ async fn event_loop(
         queue.extend(stall.observe(busy, now));
         let due = last_draw.map(|t| t + FRAME);
         if queue.is_empty() && dirty && !busy && due.is_none_or(|due| now >= due) {
-            let _ = screen.terminal.draw(|frame| ui::draw(frame, &state));
+            // Asked here, at the edge: drawing itself never reads the time zone.
+            let utc_offset = chrono::Offset::fix(chrono::Local::now().offset());
+            let _ = screen.terminal.draw(|frame| ui::draw(frame, &state, utc_offset));
             last_draw = Some(Instant::now());
             dirty = false;
             state.update_into(Event::Drawn, chrono::Utc::now(), &mut fx);

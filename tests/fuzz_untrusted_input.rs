@@ -117,7 +117,7 @@ proptest! {
             state.update(Event::Net(event), now);
         }
         let mut terminal = Terminal::new(TestBackend::new(70, 16)).unwrap();
-        terminal.draw(|frame| komunikator::ui::draw(frame, &state)).unwrap();
+        terminal.draw(|frame| komunikator::ui::draw(frame, &state, chrono::Offset::fix(&chrono::Utc))).unwrap();
         let shown = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect::<String>();
         prop_assert!(!shown.chars().any(|c| dangerous(c) || c == '\n'), "{:?}", shown);
         // Still usable: a line typed now goes out to the room, as typed.

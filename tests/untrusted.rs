@@ -189,7 +189,9 @@ fn draw_after(arrivals: &[(String, Vec<u8>)]) -> Vec<String> {
     state.update(Event::Key(komunikator::app::key::Key::alt('1')), now);
     let (width, height) = (230, 80);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| komunikator::ui::draw(frame, &state)).unwrap();
+    terminal
+        .draw(|frame| komunikator::ui::draw(frame, &state, chrono::Offset::fix(&chrono::Utc)))
+        .unwrap();
     let buffer = terminal.backend().buffer();
     (0..height)
         .map(|y| (0..width).map(|x| buffer[(x, y)].symbol()).collect::<String>())

@@ -78,8 +78,6 @@ pub struct State {
     pub size: (u16, u16),
     /// The latest notice given while no room was open (shown in the empty pane).
     pub roomless_notice: Option<String>,
-    /// Show times in UTC instead of local time (tests, reproducible screens).
-    pub utc_clock: bool,
     connected_once: bool,
     /// A host pressed a quitting key once and was warned.
     quit_confirmed: bool,
@@ -124,7 +122,6 @@ impl State {
             show_panel: None,
             size: (80, 24),
             roomless_notice: None,
-            utc_clock: false,
             connected_once: false,
             quit_confirmed: false,
             people_full_noticed: false,

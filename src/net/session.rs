@@ -94,11 +94,11 @@ impl Session {
     async fn on_failure(&mut self, err: ConnectionError) -> Next {
         self.forget_in_flight();
         if self.progress.closing || matches!(err, ConnectionError::RequestsDone) {
-            log::info!("disconnected from {}", self.address);
+            tracing::info!("disconnected from {}", self.address);
             let _ = self.tx.send(NetEvent::Closed).await;
             return Next::Stop;
         }
-        log::debug!("{}: {err:?}", self.address);
+        tracing::debug!("{}: {err:?}", self.address);
         let mut failure = ConnectionFailure::new(err, &self.context);
         let was_up = self.progress.up_since.is_some();
         let lived = self.progress.up_since.take().map(|since| since.elapsed());
@@ -120,7 +120,7 @@ impl Session {
         let fatal = failure.is_final();
         let what = if was_up { "connection lost" } else { "cannot connect" };
         let retry = if fatal { "; not retrying" } else { "" };
-        log::warn!("{}: {what}: {failure}{retry}", self.address);
+        tracing::warn!("{}: {what}: {failure}{retry}", self.address);
         let reason = failure.to_string();
         let event = if was_up {
             NetEvent::Disconnected {
@@ -155,7 +155,7 @@ impl Session {
     fn on_event(&mut self, event: Event) -> Option<NetEvent> {
         match event {
             Event::Incoming(Incoming::ConnAck(_)) => {
-                log::info!("connected to {} as {}", self.address, self.username);
+                tracing::info!("connected to {} as {}", self.address, self.username);
                 self.progress.up_since = Some(Instant::now());
                 self.context.ever_connected = true;
                 self.tracking.lock().expect("tracking lock").connected = true;

@@ -1,6 +1,9 @@
 //! The message pane: only the entries on screen are laid out, so drawing
 //! costs the same with a million messages in scrollback as with ten.
 
+use std::borrow::Cow;
+
+use chrono::FixedOffset;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -22,7 +25,7 @@ fn notice_style(state: &State) -> Style {
     Style::default().fg(state.settings.colors.notice.map_or(Color::DarkGray, super::color))
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, zone: FixedOffset) {
     let Some(room) = state.active_room() else {
         let mut lines = vec![Line::styled(
             "You are in no room: /join ROOM to start, F1 for help.",
@@ -59,21 +62,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         marker = Some(Line::styled(text, Style::default().fg(Color::Black).bg(Color::Yellow)));
     }
     let rows = height.saturating_sub(usize::from(marker.is_some()));
-    let mut lines = visible_lines(room, state, width, rows);
+    let mut lines = visible_lines(room, state, zone, width, rows);
     lines.extend(marker);
     frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// The last `rows` lines ending at the scroll position, oldest first.
-fn visible_lines(room: &Room, state: &State, width: usize, rows: usize) -> Vec<Line<'static>> {
+fn visible_lines<'a>(room: &'a Room, state: &'a State, zone: FixedOffset, width: usize, rows: usize) -> Vec<Line<'a>> {
     let end = room.entries.len().saturating_sub(room.scroll_back);
-    let mut bottom_up: Vec<Line<'static>> = Vec::with_capacity(rows + 8);
+    let mut bottom_up: Vec<Line<'a>> = Vec::with_capacity(rows + 8);
     for i in (0..end).rev() {
         let entry = &room.entries[i];
-        let lines = entry_lines(entry, state, width);
+        let lines = entry_lines(entry, state, zone, width);
         bottom_up.extend(lines.into_iter().rev());
-        let date = local_date(state, entry.time());
-        let new_day = i == 0 || local_date(state, room.entries[i - 1].time()) != date;
+        let date = local_date(zone, entry.time());
+        let new_day = i == 0 || local_date(zone, room.entries[i - 1].time()) != date;
         if new_day {
             bottom_up.push(day_separator(date, width));
         }
@@ -97,21 +100,35 @@ fn width_of(s: &str) -> usize {
     width(s)
 }
 
-fn entry_lines(entry: &Entry, state: &State, width: usize) -> Vec<Line<'static>> {
+fn entry_lines<'a>(entry: &'a Entry, state: &State, zone: FixedOffset, width: usize) -> Vec<Line<'a>> {
     match entry {
         Entry::Notice { time, text } => {
             let style = notice_style(state);
-            let prefix = vec![Span::styled(format!("{} -!- ", local_hm(state, *time)), style)];
-            let text = sanitize::text(text, Newlines::Mark);
-            wrap(prefix, &text, style, width, 10)
+            let prefix = vec![Span::styled(format!("{} -!- ", local_hm(zone, *time)), style)];
+            wrap(prefix, sanitize::text(text, Newlines::Mark), style, width, 10)
         }
-        Entry::Message(m) => message_lines(m, state, width),
+        Entry::Message(m) => message_lines(m, state, zone, width),
     }
 }
 
-fn message_lines(m: &Message, state: &State, width: usize) -> Vec<Line<'static>> {
+/// `text` made safe to show, still borrowed from the state when it was
+/// borrowed and needed no change.
+fn shown<'a>(text: Cow<'a, str>, newlines: Newlines) -> Cow<'a, str> {
+    match text {
+        Cow::Borrowed(text) => sanitize::text(text, newlines),
+        Cow::Owned(text) => {
+            let changed = match sanitize::text(&text, newlines) {
+                Cow::Owned(changed) => Some(changed),
+                Cow::Borrowed(_) => None,
+            };
+            Cow::Owned(changed.unwrap_or(text))
+        }
+    }
+}
+
+fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset, width: usize) -> Vec<Line<'a>> {
     let colors = &state.settings.colors;
-    let nick = m.user.as_deref().map_or("?".into(), sanitize::name).into_owned();
+    let nick = m.user.as_deref().map_or(Cow::Borrowed("?"), sanitize::name);
     let nick_color = match m.own {
         Some(_) => colors.own,
         None => colors.others,
@@ -129,7 +146,7 @@ fn message_lines(m: &Message, state: &State, width: usize) -> Vec<Line<'static>>
     if m.own == Some(Delivery::Pending) {
         body_style = body_style.fg(Color::Gray).add_modifier(Modifier::DIM);
     }
-    let mut prefix = vec![Span::styled(format!("{} ", local_hm(state, m.time)), dim())];
+    let mut prefix = vec![Span::styled(format!("{} ", local_hm(zone, m.time)), dim())];
     match m.kind {
         Kind::Text => {
             prefix.push(Span::raw("<"));
@@ -152,14 +169,7 @@ fn message_lines(m: &Message, state: &State, width: usize) -> Vec<Line<'static>>
         prefix.push(Span::styled("[clock off] ", dim()));
     }
     let indent = prefix.iter().map(|s| width_of(&s.content)).sum::<usize>().min(20);
-    let text = m.shown_text();
-    let mut lines = wrap(
-        prefix,
-        &sanitize::text(&text, Newlines::Keep),
-        body_style,
-        width,
-        indent,
-    );
+    let mut lines = wrap(prefix, shown(m.shown_text(), Newlines::Keep), body_style, width, indent);
     let mark = match &m.own {
         Some(Delivery::Pending) => Some(Span::styled(" ⧖", dim())),
         Some(Delivery::Sent) => Some(Span::styled(" ✓", Style::default().fg(Color::Green))),

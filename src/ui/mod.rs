@@ -9,7 +9,7 @@ mod panel;
 mod tests;
 mod wrap;
 
-use chrono::{DateTime, FixedOffset, Local, NaiveDate, Offset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
 use ratatui::Frame;
@@ -18,7 +18,10 @@ use crate::app::State;
 
 const PANEL_WIDTH: u16 = 24;
 
-pub fn draw(frame: &mut Frame, state: &State) {
+/// Draws `state` with times shown at `utc_offset`: the terminal edge works
+/// out the local one, so that drawing never asks the machine (and the same
+/// state and offset always draw the same screen).
+pub fn draw(frame: &mut Frame, state: &State, utc_offset: FixedOffset) {
     let [title, body, status, input] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
@@ -28,9 +31,9 @@ pub fn draw(frame: &mut Frame, state: &State) {
     .areas(frame.area());
     bars::title(frame, title, state);
     let (chat, side) = split_panel(body, state);
-    messages::draw(frame, chat, state);
+    messages::draw(frame, chat, state, utc_offset);
     if let Some(side) = side {
-        panel::draw(frame, side, state);
+        panel::draw(frame, side, state, utc_offset);
     }
     bars::status(frame, status, state);
     bars::input(frame, input, state);
@@ -47,21 +50,12 @@ fn split_panel(body: Rect, state: &State) -> (Rect, Option<Rect>) {
     (chat, Some(side))
 }
 
-/// Local time, or UTC in tests so that snapshots do not depend on the machine.
-fn offset(state: &State, at: DateTime<Utc>) -> FixedOffset {
-    if state.utc_clock {
-        Utc.fix()
-    } else {
-        Local.offset_from_utc_datetime(&at.naive_utc()).fix()
-    }
+fn local_hm(utc_offset: FixedOffset, at: DateTime<Utc>) -> String {
+    at.with_timezone(&utc_offset).format("%H:%M").to_string()
 }
 
-fn local_hm(state: &State, at: DateTime<Utc>) -> String {
-    at.with_timezone(&offset(state, at)).format("%H:%M").to_string()
-}
-
-fn local_date(state: &State, at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&offset(state, at)).date_naive()
+fn local_date(utc_offset: FixedOffset, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&utc_offset).date_naive()
 }
 
 /// The drawing library's colour for a configured one.

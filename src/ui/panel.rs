@@ -1,5 +1,6 @@
 //! The side panel: rooms (active, unread, mentions) and people by presence.
 
+use chrono::FixedOffset;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -11,7 +12,7 @@ use crate::app::{is_direct, State};
 use crate::protocol::sanitize;
 use crate::protocol::Status;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, zone: FixedOffset) {
     let block = Block::default()
         .borders(Borders::LEFT)
         .border_style(Style::default().fg(Color::DarkGray));
@@ -22,7 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Layout::vertical([Constraint::Length(rooms_height + 1), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(room_lines(state)), rooms_area);
     frame.render_widget(
-        Paragraph::new(people_lines(state, usize::from(people_area.height))),
+        Paragraph::new(people_lines(state, zone, usize::from(people_area.height))),
         people_area,
     );
 }
@@ -31,13 +32,13 @@ fn heading(text: String) -> Line<'static> {
     Line::styled(text, Style::default().add_modifier(Modifier::BOLD))
 }
 
-fn room_lines(state: &State) -> Vec<Line<'static>> {
+fn room_lines(state: &State) -> Vec<Line<'_>> {
     let mut lines = vec![heading("Rooms".into())];
     for (i, room) in state.rooms.iter().enumerate() {
         let label = if is_direct(&room.name) {
-            sanitize::name(&room.name).into_owned()
+            sanitize::name(&room.name)
         } else {
-            format!("#{}", room.name)
+            format!("#{}", room.name).into()
         };
         let number = if i < 9 { format!("{} ", i + 1) } else { "  ".into() };
         let mut spans = vec![
@@ -65,13 +66,13 @@ fn room_lines(state: &State) -> Vec<Line<'static>> {
     lines
 }
 
-fn people_lines(state: &State, height: usize) -> Vec<Line<'static>> {
+fn people_lines(state: &State, zone: FixedOffset, height: usize) -> Vec<Line<'_>> {
     let total = state.people.len();
     let mut lines = vec![heading(format!("People {}/{total}", state.people.online()))];
-    let today = local_date(state, state.now);
+    let today = local_date(zone, state.now);
     let room_for = height.saturating_sub(1);
     for person in state.people.first(room_for) {
-        let name = sanitize::name(&person.name).into_owned();
+        let name = sanitize::name(&person.name);
         let (dot, dot_style) = match person.status {
             Status::Online => ("● ", Style::default().fg(Color::Green)),
             Status::Away => ("◐ ", Style::default().fg(Color::Yellow)),
@@ -80,14 +81,15 @@ fn people_lines(state: &State, height: usize) -> Vec<Line<'static>> {
         let mut spans = vec![Span::styled(dot, dot_style)];
         if person.status == Status::Offline {
             spans.push(Span::styled(name, Style::default().fg(Color::DarkGray)));
-            let seen = if local_date(state, person.since) == today {
-                local_hm(state, person.since)
+            let seen = if local_date(zone, person.since) == today {
+                local_hm(zone, person.since)
             } else {
-                local_date(state, person.since).format("%b %-d").to_string()
+                local_date(zone, person.since).format("%b %-d").to_string()
             };
             spans.push(Span::styled(format!(" {seen}"), Style::default().fg(Color::DarkGray)));
         } else {
-            spans.push(Span::styled(name.clone(), Style::default().fg(name_color(&name))));
+            let color = name_color(&name);
+            spans.push(Span::styled(name, Style::default().fg(color)));
         }
         lines.push(Line::from(spans));
     }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Offset, TimeZone, Utc};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -18,7 +18,6 @@ fn at(h: u32, m: u32) -> DateTime<Utc> {
 
 fn state(rooms: &[&str]) -> State {
     let mut state = State::new(Settings::for_test("alice", rooms, Mode::Tui), at(14, 0), 0);
-    state.utc_clock = true;
     state.update(Event::Net(NetEvent::Connected { session: "s".into() }), at(14, 0));
     state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), at(14, 0));
     state
@@ -48,14 +47,14 @@ fn presence(state: &mut State, user: &str, status: Status, now: DateTime<Utc>) {
 
 fn screen(state: &State, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| super::draw(frame, state)).unwrap();
+    // UTC: snapshots must not depend on the machine's time zone.
+    terminal.draw(|frame| super::draw(frame, state, Utc.fix())).unwrap();
     terminal.backend().to_string()
 }
 
 #[test]
 fn empty_room() {
-    let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), at(14, 0), 0);
-    state.utc_clock = true;
+    let state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), at(14, 0), 0);
     insta::assert_snapshot!(screen(&state, 80, 12));
 }
 
@@ -235,7 +234,6 @@ fn configured_colours_are_used() {
     settings.colors.others = Some(Configured::Magenta);
     settings.colors.notice = Some(Configured::Blue);
     let mut state = State::new(settings, at(14, 0), 0);
-    state.utc_clock = true;
     say(&mut state, "1", "bob", "hi", at(14, 1));
     state.update(Event::Paste("mine".into()), at(14, 1));
     state.update(
@@ -244,7 +242,7 @@ fn configured_colours_are_used() {
     );
     state.update(Event::Line("/who".into()), at(14, 1));
     let mut terminal = Terminal::new(TestBackend::new(60, 8)).unwrap();
-    terminal.draw(|frame| super::draw(frame, &state)).unwrap();
+    terminal.draw(|frame| super::draw(frame, &state, Utc.fix())).unwrap();
     let buffer = terminal.backend().buffer();
     let fg_of = |needle: &str| {
         let text: Vec<String> = (0..buffer.area.height)
@@ -267,8 +265,7 @@ fn configured_colours_are_used() {
 fn hosting_shows_in_the_status_bar() {
     let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
     settings.hosting = Some("0.0.0.0:1883".parse().unwrap());
-    let mut state = State::new(settings, at(14, 0), 0);
-    state.utc_clock = true;
+    let state = State::new(settings, at(14, 0), 0);
     let shown = screen(&state, 100, 12);
     assert!(shown.contains("· hosting 0.0.0.0:1883"), "{shown}");
     assert!(!screen(&self::state(&["general"]), 100, 12).contains("hosting"));

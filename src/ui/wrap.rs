@@ -1,5 +1,12 @@
 //! Word wrapping measured in terminal cells: wide CJK and emoji count two,
 //! combining marks zero, exactly as ratatui lays graphemes into the buffer.
+//!
+//! The spans borrow the text they show: drawing a frame lays out every
+//! visible message again, and copying each word every frame would cost an
+//! allocation per span for text that has not changed.
+
+use std::borrow::Cow;
+use std::ops::Range;
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -10,57 +17,90 @@ pub fn width(s: &str) -> usize {
     s.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
 
-struct Builder {
-    lines: Vec<Line<'static>>,
-    current: Vec<Span<'static>>,
+/// Continuation indents are cut from this rather than allocated per line.
+const SPACES: &str = "                                        ";
+
+fn spaces(n: usize) -> Cow<'static, str> {
+    match SPACES.get(..n) {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(" ".repeat(n)),
+    }
+}
+
+/// Where `part` lies inside `whole`, if it is a slice of it.
+fn range_in(whole: &str, part: &str) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start + part.len();
+    (end <= whole.len()).then_some(start..end)
+}
+
+struct Builder<'a> {
+    /// The text being laid out: every word pushed is a slice of it.
+    body: &'a str,
+    lines: Vec<Line<'a>>,
+    current: Vec<Span<'a>>,
+    /// First span of the trailing run of same-style pushes: a line's end is
+    /// trimmed across that run as if it were one span.
+    run_start: usize,
     col: usize,
     width: usize,
     indent: usize,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     fn break_line(&mut self) {
         let mut spans = std::mem::take(&mut self.current);
-        if let Some(last) = spans.last_mut() {
-            let kept = last.content.trim_end().len();
-            if kept > 0 {
-                last.content.to_mut().truncate(kept);
-            }
-        }
+        trim_end(&mut spans, self.run_start);
         self.lines.push(Line::from(spans));
         if self.indent > 0 {
-            self.current.push(Span::raw(" ".repeat(self.indent)));
+            self.current.push(Span::raw(spaces(self.indent)));
         }
+        self.run_start = 0;
         self.col = self.indent;
     }
 
-    fn push(&mut self, text: &str, style: Style) {
+    fn push(&mut self, text: &'a str, style: Style) {
         if text.is_empty() {
             return;
         }
-        match self.current.last_mut() {
-            Some(last) if last.style == style => last.content.to_mut().push_str(text),
-            _ => self.current.push(Span::styled(text.to_owned(), style)),
+        let same_style = self.current.last().is_some_and(|last| last.style == style);
+        if !same_style {
+            self.run_start = self.current.len();
         }
+        // Consecutive words of the body become one span borrowing both.
+        let joined = match self.current.last() {
+            Some(last) if same_style => self.joined(&last.content, text),
+            _ => None,
+        };
+        match (joined, self.current.last_mut()) {
+            (Some(joined), Some(last)) => last.content = Cow::Borrowed(joined),
+            _ => self.current.push(Span::styled(text, style)),
+        }
+    }
+
+    /// `left` and `right` as one slice of the body, if they are adjacent in it.
+    fn joined(&self, left: &str, right: &str) -> Option<&'a str> {
+        let left = range_in(self.body, left)?;
+        let right = range_in(self.body, right)?;
+        (left.end == right.start).then(|| &self.body[left.start..right.end])
     }
 
     /// Places a word too long for any line, grapheme by grapheme.
-    fn push_split(&mut self, word: &str, style: Style) {
-        let mut chunk = String::new();
-        for g in word.graphemes(true) {
+    fn push_split(&mut self, word: &'a str, style: Style) {
+        let mut chunk_start = 0;
+        for (at, g) in word.grapheme_indices(true) {
             let w = UnicodeWidthStr::width(g);
             if self.col + w > self.width && self.col > self.indent {
-                self.push(&chunk, style);
-                chunk.clear();
+                self.push(&word[chunk_start..at], style);
+                chunk_start = at;
                 self.break_line();
             }
-            chunk.push_str(g);
             self.col += w;
         }
-        self.push(&chunk, style);
+        self.push(&word[chunk_start..], style);
     }
 
-    fn word(&mut self, word: &str, style: Style) {
+    fn word(&mut self, word: &'a str, style: Style) {
         let w = width(word);
         let blank = word.trim().is_empty();
         if self.col + w <= self.width {
@@ -79,14 +119,55 @@ impl Builder {
     }
 }
 
+/// Drops the spaces a line ends with, taking the trailing run of same-style
+/// spans (from `run_start`) as one; a run of nothing but spaces stays.
+fn trim_end(spans: &mut Vec<Span<'_>>, run_start: usize) {
+    let run = spans.get(run_start..).unwrap_or_default();
+    if run.iter().all(|s| s.content.trim_end().is_empty()) {
+        return;
+    }
+    while let Some(last) = spans.last_mut() {
+        let kept = last.content.trim_end().len();
+        if kept > 0 {
+            match &mut last.content {
+                Cow::Borrowed(s) => *s = &s[..kept],
+                Cow::Owned(s) => s.truncate(kept),
+            }
+            return;
+        }
+        spans.pop();
+    }
+}
+
 /// Lays `prefix` then `body` into lines at most `width` cells wide;
-/// continuation lines start `indent` cells in.
-pub fn wrap(prefix: Vec<Span<'static>>, body: &str, style: Style, width: usize, indent: usize) -> Vec<Line<'static>> {
+/// continuation lines start `indent` cells in. The lines borrow a borrowed
+/// body; an owned one (text made for display) is copied into them.
+pub fn wrap<'a>(prefix: Vec<Span<'a>>, body: Cow<'a, str>, style: Style, width: usize, indent: usize) -> Vec<Line<'a>> {
+    match body {
+        Cow::Borrowed(body) => wrap_str(prefix, body, style, width, indent),
+        Cow::Owned(body) => wrap_str(prefix, &body, style, width, indent)
+            .into_iter()
+            .map(owned_line)
+            .collect(),
+    }
+}
+
+fn owned_line(line: Line<'_>) -> Line<'static> {
+    let spans = line
+        .spans
+        .into_iter()
+        .map(|s| Span::styled(s.content.into_owned(), s.style));
+    Line::from(spans.collect::<Vec<_>>())
+}
+
+fn wrap_str<'a>(prefix: Vec<Span<'a>>, body: &'a str, style: Style, width: usize, indent: usize) -> Vec<Line<'a>> {
+    let col = prefix.iter().map(|s| self::width(&s.content)).sum();
     let width = width.max(1);
     let indent = if indent * 2 > width { 0 } else { indent };
-    let col = prefix.iter().map(|s| width_of_span(s)).sum();
     let mut b = Builder {
+        body,
         lines: Vec::new(),
+        run_start: prefix.len().saturating_sub(1),
         current: prefix,
         col,
         width,
@@ -105,10 +186,6 @@ pub fn wrap(prefix: Vec<Span<'static>>, body: &str, style: Style, width: usize, 
     b.lines
 }
 
-fn width_of_span(span: &Span) -> usize {
-    width(&span.content)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,7 +201,7 @@ mod tests {
     fn wraps_at_words_and_indents_continuations() {
         let lines = wrap(
             vec![Span::raw("12:00 <bob> ")],
-            "the quick brown fox jumps",
+            "the quick brown fox jumps".into(),
             Style::default(),
             24,
             12,
@@ -140,17 +217,17 @@ mod tests {
 
     #[test]
     fn wide_characters_take_two_cells() {
-        let lines = wrap(vec![], "日本語のテキスト", Style::default(), 6, 0);
+        let lines = wrap(vec![], "日本語のテキスト".into(), Style::default(), 6, 0);
         assert_eq!(texts(&lines), ["日本語", "のテキ", "スト"]);
-        let emoji = wrap(vec![], "👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧", Style::default(), 4, 0);
+        let emoji = wrap(vec![], "👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧".into(), Style::default(), 4, 0);
         assert_eq!(emoji.len(), 2);
-        let combining = wrap(vec![], "e\u{301}e\u{301}e\u{301}", Style::default(), 3, 0);
+        let combining = wrap(vec![], "e\u{301}e\u{301}e\u{301}".into(), Style::default(), 3, 0);
         assert_eq!(combining.len(), 1);
     }
 
     #[test]
     fn newlines_break_and_long_words_split() {
-        let lines = wrap(vec![], "ab\ncdefghij", Style::default(), 4, 0);
+        let lines = wrap(vec![], "ab\ncdefghij".into(), Style::default(), 4, 0);
         assert_eq!(texts(&lines), ["ab", "cdef", "ghij"]);
     }
 
@@ -158,9 +235,50 @@ mod tests {
     fn never_wider_than_the_width() {
         let body = "word 日本 verylongwordwithoutspaces 👍🏽 e\u{301} end ".repeat(20);
         for w in 11..60 {
-            for line in wrap(vec![Span::raw("12:00 <x> ")], &body, Style::default(), w, 10) {
+            for line in wrap(
+                vec![Span::raw("12:00 <x> ")],
+                body.as_str().into(),
+                Style::default(),
+                w,
+                10,
+            ) {
                 assert!(line.width() <= w, "width {w}: {:?}", line);
             }
+        }
+    }
+
+    #[test]
+    fn a_borrowed_body_is_shown_without_copying_it() {
+        let body = String::from("the quick brown fox jumps over the lazy dog");
+        let prefix = vec![Span::raw("12:00 "), Span::raw("<bob> ")];
+        let lines = wrap(prefix, Cow::Borrowed(&body), Style::default(), 20, 4);
+        assert_eq!(
+            texts(&lines),
+            [
+                "12:00 <bob> the",
+                "    quick brown fox",
+                "    jumps over the",
+                "    lazy dog"
+            ]
+        );
+        for span in lines.iter().flat_map(|l| &l.spans) {
+            assert!(matches!(span.content, Cow::Borrowed(_)), "copied: {span:?}");
+        }
+    }
+
+    #[test]
+    fn an_owned_body_gives_the_same_lines() {
+        let body = "zażółć gęślą jaźń 日本語のテキスト verylongwordwithoutspaces  end ";
+        for w in 5..40 {
+            let borrowed = wrap(vec![Span::raw("> ")], Cow::Borrowed(body), Style::default(), w, 3);
+            let owned = wrap(
+                vec![Span::raw("> ")],
+                Cow::Owned(body.to_owned()),
+                Style::default(),
+                w,
+                3,
+            );
+            assert_eq!(texts(&borrowed), texts(&owned), "width {w}");
         }
     }
 }
