@@ -31,7 +31,9 @@ fn reconnect(state: &mut State, session: &str) -> Vec<Effect> {
 
 fn screen(state: &State, width: u16, height: u16) -> String {
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| crate::ui::draw(frame, state)).unwrap();
+    terminal
+        .draw(|frame| crate::ui::draw(frame, state, chrono::FixedOffset::east_opt(0).unwrap()))
+        .unwrap();
     terminal.backend().to_string()
 }
 

@@ -335,7 +335,7 @@ mod tests {
         let (text, fatal) = explain(ConnectionError::Io(lookup), &Context::default());
         assert!(text.starts_with("unknown host (failed to lookup"), "{text}");
         assert!(!fatal);
-        let os = ConnectionError::Io(std::io::Error::from_raw_os_error(libc::ENETUNREACH));
+        let os = ConnectionError::Io(std::io::Error::from(rustix::io::Errno::NETUNREACH));
         assert!(!explain(os, &Context::default()).0.starts_with("unknown host"));
     }
 
