@@ -12,6 +12,9 @@
 //!   (`net::ConnectionFailure`, `tls::TlsSetupError`, `serve::HostError`)
 //!   whose `Display` is the one-line message the user reads.
 
+// No unsafe code in the product: the compiler refuses it.
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod cli;
 pub mod config;
