@@ -167,6 +167,11 @@ fn a_half_open_link_is_noticed_and_the_message_in_flight_arrives_once() {
         bob.stdout.wait_for("with alice's first message", WAIT, |l| {
             is_chat_line(l, "general", "alice", "before")
         });
+        // Bob having it does not mean the broker's copy for alice has passed
+        // the proxy yet; going silent before then would lose that copy.
+        alice.stdout.wait_for("with its own first message", WAIT, |l| {
+            is_chat_line(l, "general", "alice", "before")
+        });
 
         // The link goes silent both ways with the sockets still open; the
         // message is written into it and never reaches the broker.
