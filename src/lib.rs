@@ -1,7 +1,8 @@
 //! komunikator: a terminal chat client over MQTT.
 //!
-//! - [`protocol`]: the wire contract, pure.
-//! - [`app`]: the client as a state machine, pure.
+//! - [`protocol`], [`app`], [`settings`]: the pure core (the wire contract,
+//!   the client as a state machine, its settings), the crate
+//!   `komunikator-core`, re-exported here under the same names.
 //! - [`ui`]: drawing the state, pure.
 //! - [`config`]: where settings come from (flags, environment, config file), pure but for `load`.
 //! - edges: [`net`] (the MQTT session, over [`tls`] when asked), [`line`] and
@@ -12,10 +13,8 @@
 //!   (`net::ConnectionFailure`, `tls::TlsSetupError`, `serve::HostError`)
 //!   whose `Display` is the one-line message the user reads.
 
-// No unsafe code in the product: the compiler refuses it.
-#![forbid(unsafe_code)]
+pub use komunikator_core::{app, protocol, settings};
 
-pub mod app;
 pub mod cli;
 pub mod config;
 pub mod deadline;
@@ -23,10 +22,8 @@ pub mod line;
 pub mod logging;
 pub mod net;
 pub mod output;
-pub mod protocol;
 #[cfg(feature = "serve")]
 pub mod serve;
-pub mod settings;
 pub mod tls;
 pub mod tui;
 pub mod ui;

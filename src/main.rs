@@ -1,6 +1,3 @@
-// No unsafe code in the product: the compiler refuses it.
-#![forbid(unsafe_code)]
-
 use komunikator::config::{self, Outcome};
 use komunikator::{cli, line, logging, settings::Mode, tui};
 

@@ -4,6 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use komunikator_testkit::observe::{next_online, observer, wait_past, will_problems};
 use komunikator_testkit::tmux::{keeping_the_exit_status, ui_command_with, Tmux};
+use komunikator_testkit::Signal;
 use komunikator_testkit::{with_each_broker, Komunikator, Presence, WAIT};
 
 // A clean quit never fires the will.
@@ -37,8 +38,8 @@ impl Leave {
                 client.send_line("/quit");
                 client.close_stdin();
             }
-            Leave::Sigterm => client.signal(libc::SIGTERM),
-            Leave::Sighup => client.signal(libc::SIGHUP),
+            Leave::Sigterm => client.signal(Signal::TERM),
+            Leave::Sighup => client.signal(Signal::HUP),
         }
     }
 }

@@ -1,27 +1,19 @@
 //! Issue 10 end to end: without a terminal (pipes, `TERM=dumb`, `| cat`)
 //! the client runs line mode and says so.
 
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use komunikator_testkit::observe::{chat_text, observer};
 use komunikator_testkit::tmux::{keeping_the_exit_status, ui_command_with, Tmux};
-use komunikator_testkit::{is_chat_line, with_each_broker, Komunikator, WAIT};
+use komunikator_testkit::{detach_from_terminal, is_chat_line, with_each_broker, Komunikator, WAIT};
 
 // The UI needs a terminal.
 
-/// Runs the child in a session of its own, with no controlling terminal (a
-/// full-screen UI started by mistake could not take over the one the tests
-/// run in), and with a capable `TERM`, so that only the pipes say "no terminal".
+/// Runs the child with no controlling terminal, and with a capable `TERM`,
+/// so that only the pipes say "no terminal".
 fn detach(command: &mut Command) {
     command.env("TERM", "xterm-256color");
-    // SAFETY: setsid(2) is async-signal-safe and touches nothing of the parent's.
-    unsafe {
-        command.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        });
-    }
+    detach_from_terminal(command);
 }
 
 #[test]

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use komunikator_testkit::observe::{next_online, observer, receive_texts, will_problems};
 use komunikator_testkit::report::{assert_names_unsent, first_difference, head, is_lost, strings};
+use komunikator_testkit::Signal;
 use komunikator_testkit::{
     with_each_broker, with_each_broker_mut, Broker, Finished, Komunikator, Proxy, ProxyMode, WAIT,
 };
@@ -200,9 +201,9 @@ fn sigterm_while_draining_does_not_skip_the_drain() {
         quit_while_down_then_the_broker_returns(broker, "alice", |client| {
             // After the end of input has been taken as a quit.
             sleep(Duration::from_millis(300));
-            client.signal(libc::SIGTERM);
+            client.signal(Signal::TERM);
             sleep(Duration::from_millis(100));
-            client.signal(libc::SIGHUP);
+            client.signal(Signal::HUP);
         });
     });
 }
@@ -289,11 +290,11 @@ fn drain_timeout_zero_exits_at_once_with_status_3() {
 fn a_second_sigint_gives_up_the_drain_and_names_what_was_not_sent() {
     with_each_broker_mut("second_sigint", |broker| {
         let mut client = typed_while_down_for_good(broker, &[]);
-        client.signal(libc::SIGINT);
+        client.signal(Signal::INT);
         client.stderr.wait_for("saying it waits to send", WAIT, |l| {
             l == "komunikator: quitting: waiting up to 10s for 3 message(s) to be sent (--drain-timeout)"
         });
-        client.signal(libc::SIGINT);
+        client.signal(Signal::INT);
         let given_up = Instant::now();
         let done = client.finish(WAIT);
         let took = given_up.elapsed();

@@ -9,10 +9,11 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use komunikator_testkit::observe::{next_online, observer};
+use komunikator_testkit::procfs::{send_signal, try_send_signal};
 use komunikator_testkit::report::{head, is_lost};
 use komunikator_testkit::tmux::{ui_command_with, Tmux};
 use komunikator_testkit::{
-    chat_payload, memory_kib, spawn_piped, with_each_broker, Broker, Lines, Presence, Probe, RawPublisher, WAIT,
+    chat_payload, memory_kib, spawn_piped, with_each_broker, Broker, Lines, Presence, Probe, RawPublisher, Signal, WAIT,
 };
 
 /// The bound on the client's memory (VmRSS and VmHWM) under floods and stalls.
@@ -274,16 +275,15 @@ struct StoppedProcess(i32);
 
 impl StoppedProcess {
     fn stop(pid: i32) -> StoppedProcess {
-        // SAFETY: kill(2) on a process of ours (the tmux server this test started).
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0, "SIGSTOP {pid}");
+        // The tmux server this test started.
+        send_signal(pid, Signal::STOP);
         StoppedProcess(pid)
     }
 }
 
 impl Drop for StoppedProcess {
     fn drop(&mut self) {
-        // SAFETY: as in `stop`.
-        unsafe { libc::kill(self.0, libc::SIGCONT) };
+        let _ = try_send_signal(self.0, Signal::CONT);
     }
 }
 

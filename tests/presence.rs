@@ -2,6 +2,7 @@
 //! late joiners, and clean exits that say goodbye themselves.
 
 use komunikator_testkit as testkit;
+use komunikator_testkit::Signal;
 
 use std::time::Duration;
 
@@ -46,7 +47,7 @@ impl CleanExit {
         match self {
             CleanExit::EndOfInput => client.close_stdin(),
             CleanExit::QuitCommand => client.send_line("/quit"),
-            CleanExit::Sigterm => client.signal(libc::SIGTERM),
+            CleanExit::Sigterm => client.signal(Signal::TERM),
         }
     }
 }

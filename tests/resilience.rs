@@ -4,6 +4,7 @@
 //! nothing is shown twice, and a dead link costs no CPU.
 
 use komunikator_testkit as testkit;
+use komunikator_testkit::Signal;
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -424,7 +425,7 @@ fn a_full_outbox_stops_reading_input_until_the_broker_takes_it() {
 fn a_quit_that_cannot_reach_the_broker_names_what_it_leaves_and_exits_3() {
     with_each_broker_mut("outbox_full_quit", |broker| {
         let alice = outbox_filled_while_down(broker, 1010, &["--drain-timeout", "1"]);
-        alice.signal(libc::SIGTERM);
+        alice.signal(Signal::TERM);
         let done = alice.finish(WAIT);
         assert_eq!(done.status.code(), Some(3), "{:?}", done.stderr);
         let said = |text: &str| done.stderr.iter().any(|l| l == text);

@@ -40,13 +40,13 @@ impl Shared {
     }
 }
 
-pub struct Input {
+pub(super) struct Input {
     shared: Arc<Shared>,
 }
 
 impl Input {
     /// Starts the reading thread on `source` (stdin), with no credit yet.
-    pub fn spawn(source: impl BufRead + Send + 'static) -> Input {
+    pub(super) fn spawn(source: impl BufRead + Send + 'static) -> Input {
         let shared = Arc::new(Shared {
             inbox: Mutex::new(Inbox::default()),
             credit: Condvar::new(),
@@ -61,7 +61,7 @@ impl Input {
     }
 
     /// Lets the thread read ahead so that `wanted` lines are (or will be) waiting.
-    pub fn want(&self, wanted: usize) {
+    pub(super) fn want(&self, wanted: usize) {
         let mut inbox = self.shared.lock();
         let credit = wanted.saturating_sub(inbox.lines.len());
         if credit != inbox.credit {
@@ -72,7 +72,7 @@ impl Input {
 
     /// The next line; `None` once input ended (end of file, or after `/quit`).
     /// Cancel-safe: a line is taken only when it is returned.
-    pub async fn next(&self) -> Option<String> {
+    pub(super) async fn next(&self) -> Option<String> {
         loop {
             let arrived = self.shared.arrived.notified();
             {
@@ -89,12 +89,12 @@ impl Input {
     }
 
     /// The lines read and waiting, in order (reading goes on).
-    pub fn take_queued(&self) -> Vec<String> {
+    pub(super) fn take_queued(&self) -> Vec<String> {
         self.shared.lock().lines.drain(..).collect()
     }
 
     /// Stops reading; returns the lines read but never taken, in order.
-    pub fn stop(&self) -> Vec<String> {
+    pub(super) fn stop(&self) -> Vec<String> {
         let mut inbox = self.shared.lock();
         inbox.stopped = true;
         self.shared.credit.notify_one();

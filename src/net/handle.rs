@@ -29,7 +29,7 @@ pub(super) struct Hurry {
 }
 
 impl Hurry {
-    pub fn is_on(&self) -> bool {
+    pub(super) fn is_on(&self) -> bool {
         self.on.load(Ordering::Relaxed)
     }
 }

@@ -64,7 +64,7 @@ impl Session {
         self.eventloop.mqtt_options.set_last_will(will);
     }
 
-    pub async fn run(mut self) {
+    pub(super) async fn run(mut self) {
         self.renew_session();
         loop {
             let next = match self.eventloop.poll().await {

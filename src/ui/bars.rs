@@ -23,7 +23,7 @@ fn room_label(state: &State) -> String {
     }
 }
 
-pub fn title(frame: &mut Frame, area: Rect, state: &State) {
+pub(super) fn title(frame: &mut Frame, area: Rect, state: &State) {
     let online = state.people.online();
     let elsewhere: usize = state
         .rooms
@@ -39,7 +39,7 @@ pub fn title(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(text).style(bar()), area);
 }
 
-pub fn connection_label(state: &State) -> (String, Color) {
+pub(super) fn connection_label(state: &State) -> (String, Color) {
     match &state.conn {
         Conn::Connecting | Conn::Connected { ready: false } => ("connecting…".into(), Color::Yellow),
         Conn::Connected { ready: true } => ("connected".into(), Color::Green),
@@ -55,7 +55,7 @@ pub fn connection_label(state: &State) -> (String, Color) {
     }
 }
 
-pub fn status(frame: &mut Frame, area: Rect, state: &State) {
+pub(super) fn status(frame: &mut Frame, area: Rect, state: &State) {
     let (label, color) = connection_label(state);
     let s = &state.settings;
     let mut spans = Vec::new();
@@ -96,7 +96,7 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar()), area);
 }
 
-pub fn input(frame: &mut Frame, area: Rect, state: &State) {
+pub(super) fn input(frame: &mut Frame, area: Rect, state: &State) {
     let prompt = format!("[{}] ", room_label(state));
     let prompt_width = UnicodeWidthStr::width(prompt.as_str()) as u16;
     let field = area.width.saturating_sub(prompt_width).max(1) as usize;

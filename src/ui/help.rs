@@ -16,7 +16,7 @@ fn entry(left: String, about: &'static str) -> Line<'static> {
     ])
 }
 
-pub fn draw(frame: &mut Frame, area: Rect) {
+pub(super) fn draw(frame: &mut Frame, area: Rect) {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let mut keys = vec![Line::styled("Keys", bold)];
     keys.extend(keymap::documented().map(|row| entry(row.keys.to_string(), row.brief)));

@@ -25,7 +25,7 @@ fn notice_style(state: &State) -> Style {
     Style::default().fg(state.settings.colors.notice.map_or(Color::DarkGray, super::color))
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, zone: FixedOffset) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, zone: FixedOffset) {
     let Some(room) = state.active_room() else {
         let mut lines = vec![Line::styled(
             "You are in no room: /join ROOM to start, F1 for help.",

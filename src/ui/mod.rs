@@ -7,6 +7,8 @@ mod messages;
 mod panel;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_delivery;
 mod wrap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};

@@ -12,7 +12,7 @@ use crate::app::{is_direct, State};
 use crate::protocol::sanitize;
 use crate::protocol::Status;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, zone: FixedOffset) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, zone: FixedOffset) {
     let block = Block::default()
         .borders(Borders::LEFT)
         .border_style(Style::default().fg(Color::DarkGray));

@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
-pub fn width(s: &str) -> usize {
+pub(super) fn width(s: &str) -> usize {
     s.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
 
@@ -142,7 +142,13 @@ fn trim_end(spans: &mut Vec<Span<'_>>, run_start: usize) {
 /// Lays `prefix` then `body` into lines at most `width` cells wide;
 /// continuation lines start `indent` cells in. The lines borrow a borrowed
 /// body; an owned one (text made for display) is copied into them.
-pub fn wrap<'a>(prefix: Vec<Span<'a>>, body: Cow<'a, str>, style: Style, width: usize, indent: usize) -> Vec<Line<'a>> {
+pub(super) fn wrap<'a>(
+    prefix: Vec<Span<'a>>,
+    body: Cow<'a, str>,
+    style: Style,
+    width: usize,
+    indent: usize,
+) -> Vec<Line<'a>> {
     match body {
         Cow::Borrowed(body) => wrap_str(prefix, body, style, width, indent),
         Cow::Owned(body) => wrap_str(prefix, &body, style, width, indent)

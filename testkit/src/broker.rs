@@ -136,12 +136,12 @@ impl Broker {
 
     /// SIGSTOP: the broker keeps its sockets open but answers nothing (a half-open link).
     pub fn pause(&self) {
-        crate::procfs::send_signal(self.pid(), libc::SIGSTOP);
+        crate::procfs::send_signal(self.pid(), crate::Signal::STOP);
     }
 
     /// SIGCONT after [`Broker::pause`].
     pub fn resume(&self) {
-        crate::procfs::send_signal(self.pid(), libc::SIGCONT);
+        crate::procfs::send_signal(self.pid(), crate::Signal::CONT);
     }
 
     pub fn pid(&self) -> i32 {

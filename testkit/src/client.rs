@@ -120,7 +120,7 @@ impl Komunikator {
         self.child.wait().expect("reap after SIGKILL");
     }
 
-    pub fn signal(&self, signal: libc::c_int) {
+    pub fn signal(&self, signal: crate::Signal) {
         crate::procfs::send_signal(self.pid(), signal);
     }
 

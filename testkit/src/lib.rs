@@ -34,9 +34,11 @@ pub use mosquitto::MosquittoLog;
 pub use mqtt::RawPublisher;
 pub use ports::{free_port, on_a_free_port, wait_until_listening};
 pub use probe::{Presence, Probe, Received};
-pub use procfs::{cpu_time, memory_kib};
+pub use procfs::{cpu_time, detach_from_terminal, memory_kib};
 pub use programs::{find_program, mosquitto_tool};
 pub use proxy::{Proxy, ProxyMode};
+/// Signals for [`Komunikator::signal`] and [`procfs::send_signal`].
+pub use rustix::process::Signal;
 
 /// How long any single wait may take before the test fails. Generous: it
 /// only bounds waiting, it is never what a test asserts.

@@ -1,6 +1,10 @@
 //! Readings of a running process from /proc (CPU time, memory), and signals.
 
+use std::os::unix::process::CommandExt;
+use std::process::Command;
 use std::time::Duration;
+
+use rustix::process::{kill_process, Pid, Signal};
 
 /// Fields 3 onwards of `/proc/PID/stat` (state first), or `None` once the process is gone.
 fn stat_fields(pid: i32) -> Option<Vec<String>> {
@@ -22,8 +26,7 @@ pub fn user_sys_ticks(pid: i32) -> (u64, u64) {
 
 /// Clock ticks per second (`CLK_TCK`).
 pub fn ticks_per_second() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    unsafe { libc::sysconf(libc::_SC_CLK_TCK) as u64 }
+    rustix::param::clock_ticks_per_second()
 }
 
 /// CPU time (user + system) the process has used so far.
@@ -61,10 +64,28 @@ pub fn memory_kib(pid: i32, field: &str) -> u64 {
     try_memory_kib(pid, field).unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
 }
 
-/// kill(2) on a child of ours that has not been reaped yet.
-pub fn send_signal(pid: i32, signal: libc::c_int) {
-    // SAFETY: kill(2) has no memory effects; callers pass their own unreaped
-    // child, so the pid cannot belong to another process.
-    let rc = unsafe { libc::kill(pid, signal) };
-    assert_eq!(rc, 0, "kill({pid}, {signal})");
+/// kill(2) on a process of ours (a child not reaped yet, or one it started).
+pub fn send_signal(pid: i32, signal: Signal) {
+    if let Err(e) = try_send_signal(pid, signal) {
+        panic!("kill({pid}, {signal:?}): {e}");
+    }
+}
+
+/// [`send_signal`] for where a failure must not panic (in `Drop`).
+pub fn try_send_signal(pid: i32, signal: Signal) -> std::io::Result<()> {
+    let process = Pid::from_raw(pid).ok_or(std::io::ErrorKind::InvalidInput)?;
+    Ok(kill_process(process, signal)?)
+}
+
+/// Runs the command in a session of its own, with no controlling terminal:
+/// a full-screen UI started by mistake cannot take over the terminal the
+/// tests run in.
+pub fn detach_from_terminal(command: &mut Command) {
+    #[allow(unsafe_code)]
+    // SAFETY: the closure runs between fork and exec, where only
+    // async-signal-safe calls may be made; setsid(2) is one, and the closure
+    // allocates nothing and touches nothing of the parent's.
+    unsafe {
+        command.pre_exec(|| rustix::process::setsid().map(drop).map_err(std::io::Error::from));
+    }
 }

@@ -2,68 +2,13 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 
-use bytes::Bytes;
-
-use super::key::{Key, KeyCode};
 use super::room::{Delivery, Entry};
+use super::testing::{arrive, connect, line_state, publishes, t0, tui_state, type_line};
 use super::*;
 use crate::protocol::payload::{decode_presence, encode_chat, encode_presence};
 use crate::protocol::Status;
-
-pub(super) fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap()
-}
-
-pub(super) fn line_state() -> State {
-    State::new(
-        Settings::for_test("alice", &["general"], Mode::Line { json: false }),
-        t0(),
-        0,
-    )
-}
-
-pub(super) fn tui_state() -> State {
-    State::new(Settings::for_test("alice", &["general", "rust"], Mode::Tui), t0(), 0)
-}
-
-pub(super) fn connect(state: &mut State) -> Vec<Effect> {
-    let mut fx = state.update(Event::Net(NetEvent::Connected { session: "s1".into() }), t0());
-    fx.extend(state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), t0()));
-    fx
-}
-
-pub(super) fn publishes(fx: &[Effect]) -> Vec<&Publish> {
-    fx.iter()
-        .filter_map(|e| match e {
-            Effect::Publish(p) => Some(p),
-            _ => None,
-        })
-        .collect()
-}
-
-pub(super) fn arrive(state: &mut State, topic: &str, payload: &[u8]) -> Vec<Effect> {
-    let msg = NetEvent::Message {
-        topic: topic.into(),
-        payload: Bytes::copy_from_slice(payload),
-        retained: false,
-    };
-    state.update(Event::Net(msg), t0())
-}
-
-pub(super) fn key(code: KeyCode) -> Event {
-    Event::Key(Key::plain(code))
-}
-
-pub(super) fn ctrl(c: char) -> Event {
-    Event::Key(Key::ctrl(c))
-}
-
-pub(super) fn type_line(state: &mut State, text: &str) -> Vec<Effect> {
-    state.update(Event::Paste(text.into()), t0());
-    state.update(key(KeyCode::Enter), t0())
-}
 
 #[test]
 fn on_connect_publishes_online_then_subscribes_everything() {

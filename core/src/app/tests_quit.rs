@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::tests::{arrive, connect, ctrl, line_state, publishes, t0, tui_state, type_line};
+use super::testing::{arrive, connect, ctrl, line_state, publishes, t0, tui_state, type_line};
 use super::*;
 use crate::protocol::payload::{decode_presence, encode_chat};
 use crate::protocol::Status;

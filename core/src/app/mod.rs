@@ -17,6 +17,8 @@ pub mod people;
 mod quit;
 pub mod room;
 mod run_command;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -79,7 +79,7 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
 }
 
 /// True when `text` names `user` as a whole word, ignoring case.
-pub fn mentions(text: &str, user: &str) -> bool {
+pub(super) fn mentions(text: &str, user: &str) -> bool {
     // Most chat is short ASCII: fold case on the stack instead of allocating.
     const SHORT: usize = 512;
     if text.len() <= SHORT && user.len() <= 64 && text.is_ascii() && user.is_ascii() {

@@ -1,7 +1,7 @@
 //! The full-screen UI's keys, overlay, completion and pasting.
 
 use super::key::{Key, KeyCode};
-use super::tests::{arrive, connect, ctrl, key, line_state, publishes, t0, tui_state, type_line};
+use super::testing::{arrive, connect, ctrl, key, line_state, publishes, t0, tui_state, type_line};
 use super::*;
 use crate::protocol::payload::{encode_chat, encode_presence};
 use crate::protocol::Status;
