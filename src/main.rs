@@ -2,32 +2,7 @@ use komunikator::config::{self, Outcome};
 use komunikator::{cli, line, logging, settings::Mode, tui};
 
 fn main() {
-    // Settings errors exit 2 like usage errors: nothing was tried yet.
-    let mut settings = match cli::parse_or_exit().into_request().and_then(config::load) {
-        Ok(Outcome::Run(settings)) => *settings,
-        Ok(Outcome::Print(text)) => {
-            print!("{text}");
-            std::process::exit(0);
-        }
-        Err(e) => {
-            eprintln!("komunikator: {e}");
-            std::process::exit(2);
-        }
-    };
-    if let Some(tls) = &settings.tls {
-        // Unreadable or broken certificate files are reported now, before any connection.
-        if let Err(e) = komunikator::tls::client_config(tls) {
-            eprintln!("komunikator: {e}");
-            std::process::exit(2);
-        }
-    }
-    if settings.mode == Mode::Tui {
-        if let Some(why) = no_terminal() {
-            // A script or a dumb terminal asked for the UI: line mode is what it can use.
-            eprintln!("komunikator: {why}: running in line mode (--no-tui)");
-            settings.mode = Mode::Line { json: false };
-        }
-    }
+    let settings = settings_or_exit();
     if let Some(path) = &settings.log_file {
         if let Err(e) = logging::init(path) {
             eprintln!("komunikator: {e}");
@@ -61,6 +36,38 @@ fn main() {
     };
     tracing::info!("exiting with status {code}");
     std::process::exit(code);
+}
+
+/// The settings from the command line, the environment and the config file,
+/// checked; or the reason they cannot be used, and exit.
+fn settings_or_exit() -> komunikator::settings::Settings {
+    // Settings errors exit 2 like usage errors: nothing was tried yet.
+    let mut settings = match cli::parse_or_exit().into_request().and_then(config::load) {
+        Ok(Outcome::Run(settings)) => *settings,
+        Ok(Outcome::Print(text)) => {
+            print!("{text}");
+            std::process::exit(0);
+        }
+        Err(e) => {
+            eprintln!("komunikator: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Some(tls) = &settings.tls {
+        // Unreadable or broken certificate files are reported now, before any connection.
+        if let Err(e) = komunikator::tls::client_config(tls) {
+            eprintln!("komunikator: {e}");
+            std::process::exit(2);
+        }
+    }
+    if settings.mode == Mode::Tui {
+        if let Some(why) = no_terminal() {
+            // A script or a dumb terminal asked for the UI: line mode is what it can use.
+            eprintln!("komunikator: {why}: running in line mode (--no-tui)");
+            settings.mode = Mode::Line { json: false };
+        }
+    }
+    settings
 }
 
 /// Why the full-screen UI cannot run here, if it cannot: it needs a terminal

@@ -19,6 +19,8 @@ mod parse;
 mod table;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_inputs;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -151,10 +151,29 @@ pub fn parse_server(s: &str) -> Result<Endpoint, String> {
     if rest.contains(['/', '?', '#']) {
         return Err(format!("the server '{s}' has a path or query: give only host and port"));
     }
-    let (host, port) = if let Some(bracketed) = rest.strip_prefix('[') {
+    let (host, port) = split_host_port(rest, s)?;
+    if host.is_empty() {
+        return Err(format!("the server '{s}' has no host name"));
+    }
+    if host.contains(':') && host.parse::<Ipv6Addr>().is_err() {
+        return Err(format!(
+            "the server '{s}' is not a host name, host:port, nor an address"
+        ));
+    }
+    Ok(Endpoint {
+        host: host.to_owned(),
+        port,
+        tls,
+    })
+}
+
+/// `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address; `given`
+/// is the whole server setting, for the messages.
+fn split_host_port<'a>(rest: &'a str, given: &str) -> Result<(&'a str, Option<u16>), String> {
+    Ok(if let Some(bracketed) = rest.strip_prefix('[') {
         let (host, after) = bracketed
             .split_once(']')
-            .ok_or_else(|| format!("the server '{s}' has an unclosed '['"))?;
+            .ok_or_else(|| format!("the server '{given}' has an unclosed '['"))?;
         let port = match after {
             "" => None,
             _ => Some(parse_port(
@@ -168,26 +187,13 @@ pub fn parse_server(s: &str) -> Result<Endpoint, String> {
         (rest, None)
     } else if rest.matches(':').count() > 1 {
         return Err(format!(
-            "the server '{s}' is not a host name, host:port, nor an address"
+            "the server '{given}' is not a host name, host:port, nor an address"
         ));
     } else {
         match rest.rsplit_once(':') {
             Some((host, port)) => (host, Some(parse_port(port)?)),
             None => (rest, None),
         }
-    };
-    if host.is_empty() {
-        return Err(format!("the server '{s}' has no host name"));
-    }
-    if host.contains(':') && host.parse::<Ipv6Addr>().is_err() {
-        return Err(format!(
-            "the server '{s}' is not a host name, host:port, nor an address"
-        ));
-    }
-    Ok(Endpoint {
-        host: host.to_owned(),
-        port,
-        tls,
     })
 }
 

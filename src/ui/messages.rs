@@ -126,6 +126,18 @@ fn shown<'a>(text: Cow<'a, str>, newlines: Newlines) -> Cow<'a, str> {
     }
 }
 
+/// How far one of the user's own messages got: waiting, sent or refused.
+fn delivery_mark(delivery: &Delivery) -> Span<'static> {
+    match delivery {
+        Delivery::Pending => Span::styled(" ⧖", dim()),
+        Delivery::Sent => Span::styled(" ✓", Style::default().fg(Color::Green)),
+        Delivery::Failed(why) => Span::styled(
+            format!(" ✗ not sent: {}", sanitize::name(why)),
+            Style::default().fg(Color::Red),
+        ),
+    }
+}
+
 fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset, width: usize) -> Vec<Line<'a>> {
     let colors = &state.settings.colors;
     let nick = m.user.as_deref().map_or(Cow::Borrowed("?"), sanitize::name);
@@ -170,16 +182,7 @@ fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset, width: us
     }
     let indent = prefix.iter().map(|s| width_of(&s.content)).sum::<usize>().min(20);
     let mut lines = wrap(prefix, shown(m.shown_text(), Newlines::Keep), body_style, width, indent);
-    let mark = match &m.own {
-        Some(Delivery::Pending) => Some(Span::styled(" ⧖", dim())),
-        Some(Delivery::Sent) => Some(Span::styled(" ✓", Style::default().fg(Color::Green))),
-        Some(Delivery::Failed(why)) => Some(Span::styled(
-            format!(" ✗ not sent: {}", sanitize::name(why)),
-            Style::default().fg(Color::Red),
-        )),
-        None => None,
-    };
-    if let (Some(mark), Some(last)) = (mark, lines.last_mut()) {
+    if let (Some(mark), Some(last)) = (m.own.as_ref().map(delivery_mark), lines.last_mut()) {
         if last.width() + width_of(&mark.content) <= width {
             last.spans.push(mark);
         } else {

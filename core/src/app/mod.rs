@@ -310,6 +310,15 @@ impl State {
             let waiting = self.outbox.len();
             self.notice(format!("not connected: {waiting} message(s) waiting to be sent"), fx);
         }
+        self.show_sent(index, id, tag, text, kind, fx);
+        self.touch(index);
+        self.flush_outbox(fx);
+        true
+    }
+
+    /// The user's own message, shown as it goes out.
+    fn show_sent(&mut self, index: usize, id: String, tag: u64, text: &str, kind: Kind, fx: &mut Vec<Effect>) {
+        let direct = is_direct(&self.rooms[index].name);
         let message = Message {
             id: Some(id),
             user: Some(self.me().to_owned()),
@@ -338,9 +347,6 @@ impl State {
             room.to_live_end();
             room.push(Entry::Message(message));
         }
-        self.touch(index);
-        self.flush_outbox(fx);
-        true
     }
 }
 

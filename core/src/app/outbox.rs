@@ -57,8 +57,9 @@ impl Outbox {
         self.items.is_empty()
     }
 
-    /// The tag of the message waiting longest.
-    pub fn oldest_tag(&self) -> Option<u64> {
+    /// The tag of the message waiting longest (tests ack in order with it).
+    #[cfg(test)]
+    pub(crate) fn oldest_tag(&self) -> Option<u64> {
         self.items.front().map(|i| i.publish.tag)
     }
 

@@ -250,13 +250,6 @@ impl Room {
             _ => None,
         })
     }
-
-    pub fn message_by_id_mut(&mut self, id: &str) -> Option<&mut Message> {
-        self.entries.iter_mut().rev().find_map(|e| match e {
-            Entry::Message(m) if m.id.as_deref() == Some(id) => Some(m),
-            _ => None,
-        })
-    }
 }
 
 #[cfg(test)]

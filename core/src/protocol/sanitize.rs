@@ -95,11 +95,6 @@ pub fn name(name: &str) -> Cow<'_, str> {
     sanitize(name, Newlines::Mark, true)
 }
 
-/// True when `text` would be shown exactly as it is.
-pub fn is_clean(text: &str) -> bool {
-    matches!(self::text(text, Newlines::Keep), Cow::Borrowed(_))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
