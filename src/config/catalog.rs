@@ -4,17 +4,7 @@
 //! the README's tables, the flags clap knows, the keys the config file takes
 //! and `--print-config` to it (see `catalog_tests`).
 
-/// One setting's names; `None`: it cannot be given that way.
-#[derive(Debug, Clone, Copy)]
-pub struct Setting {
-    /// In the config file and `--print-config` (dotted for tables: `colors.own`).
-    pub key: Option<&'static str>,
-    pub variable: Option<&'static str>,
-    /// As `--help` and the README write it: `--server`, or `USERNAME` for the positional.
-    pub flag: Option<&'static str>,
-    /// What the variable sets, for `--help`.
-    pub variable_help: &'static str,
-}
+pub use super::table::Setting;
 
 const fn setting(
     key: Option<&'static str>,

@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::catalog::Setting;
 use super::parse::*;
 use super::table::settings_table;
+use super::table::Setting;
 use super::{toml_string, ConfigError, Origin, Picker, Sources, DEFAULT_DRAIN_TIMEOUT};
 use crate::settings::Settings;
 
@@ -71,7 +71,7 @@ macro_rules! declare {
         pub(super) fn from_environment(get: &impl Fn(&str) -> Option<String>) -> Result<Declared, ConfigError> {
             Ok(Declared {
                 // `None` for a setting without a variable.
-                $($field: None $(.or(super::env::checked($variable, get($variable), $from_env)?))?,)*
+                $($field: None $(.or(super::error::checked($variable, get($variable), $from_env)?))?,)*
             })
         }
 

@@ -3,20 +3,10 @@
 
 use std::path::PathBuf;
 
+use super::error::checked;
 use super::parse::{parse_bool, parse_port, parse_server, parse_username};
 use super::{ConfigError, Layer};
 use crate::settings::Secret;
-
-/// `value` checked by `check`; its error names the variable.
-pub(super) fn checked<T>(
-    variable: &'static str,
-    value: Option<String>,
-    check: impl Fn(&str) -> Result<T, String>,
-) -> Result<Option<T>, ConfigError> {
-    value
-        .map(|v| check(&v).map_err(|rule| ConfigError::Environment { variable, rule }))
-        .transpose()
-}
 
 /// Builds the environment's layer from `get` (`std::env::var` in the program,
 /// a map in tests).

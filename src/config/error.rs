@@ -68,3 +68,14 @@ impl FileError {
         }
     }
 }
+
+/// `value` checked by `check`; its error names the variable.
+pub(super) fn checked<T>(
+    variable: &'static str,
+    value: Option<String>,
+    check: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, ConfigError> {
+    value
+        .map(|v| check(&v).map_err(|rule| ConfigError::Environment { variable, rule }))
+        .transpose()
+}

@@ -35,6 +35,18 @@
 //! - `--config`, `--print-config`, `--no-tui`, `--json`, `--serve`, `--bind`:
 //!   say what to do, not how; they are no settings of the chat.
 
+/// One setting's names; `None`: it cannot be given that way.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// In the config file and `--print-config` (dotted for tables: `colors.own`).
+    pub key: Option<&'static str>,
+    pub variable: Option<&'static str>,
+    /// As `--help` and the README write it: `--server`, or `USERNAME` for the positional.
+    pub flag: Option<&'static str>,
+    /// What the variable sets, for `--help`.
+    pub variable_help: &'static str,
+}
+
 /// Feeds the rows to `$generate` (a macro that matches the row grammar above).
 macro_rules! settings_table {
     ($generate:ident) => {

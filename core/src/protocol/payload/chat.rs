@@ -4,9 +4,10 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::strict::StrictChat;
 use super::{fast_strict, MAX_SHOWN_TEXT_BYTES, PROTOCOL_VERSION};
 use crate::protocol::timestamp::{format_ts, parse_ts};
 
@@ -80,22 +81,6 @@ pub fn encode_chat(id: &str, user: &str, text: &str, ts: DateTime<Utc>, kind: Ki
         kind,
     };
     serde_json::to_vec(&out).expect("a struct of strings always serialises")
-}
-
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-pub(super) struct StrictChat<'a> {
-    pub(super) v: u64,
-    #[serde(borrow)]
-    pub(super) id: Cow<'a, str>,
-    #[serde(borrow)]
-    pub(super) user: Cow<'a, str>,
-    #[serde(borrow)]
-    pub(super) text: Cow<'a, str>,
-    #[serde(borrow)]
-    pub(super) ts: Cow<'a, str>,
-    #[serde(default, borrow)]
-    pub(super) kind: Option<Cow<'a, str>>,
 }
 
 /// Cuts `text` to the display limit at a character boundary.

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::chat::StrictChat;
+use super::strict::StrictChat;
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {

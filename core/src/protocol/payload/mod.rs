@@ -4,6 +4,7 @@
 mod chat;
 mod fast_strict;
 mod presence;
+mod strict;
 
 pub use chat::{decode_chat, decode_chat_without_fast_path, encode_chat, ChatIn, Form, Kind};
 pub use presence::{decode_presence, encode_presence, PresenceError, PresenceIn, Status};
