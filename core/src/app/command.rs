@@ -287,7 +287,7 @@ mod tests {
 
     #[test]
     fn names_and_aliases_are_unique_and_usage_starts_with_the_name() {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::BTreeSet::new();
         for spec in COMMANDS {
             for name in std::iter::once(&spec.name).chain(spec.aliases) {
                 assert!(seen.insert(*name), "/{name} twice");

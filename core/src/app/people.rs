@@ -1,6 +1,6 @@
 //! Everyone seen through presence, with the sessions that keep them online.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
@@ -21,7 +21,7 @@ const MAX_SESSIONS: usize = 8;
 
 #[derive(Debug)]
 pub struct People {
-    map: HashMap<String, Person>,
+    map: BTreeMap<String, Person>,
     /// Offline people by when they were last seen, oldest first: the ones
     /// forgotten when the list is full, found without scanning everyone.
     offline: BTreeSet<(DateTime<Utc>, String)>,
@@ -40,7 +40,7 @@ pub enum Change {
 impl People {
     pub fn new(cap: usize) -> Self {
         People {
-            map: HashMap::new(),
+            map: BTreeMap::new(),
             offline: BTreeSet::new(),
             cap,
         }
@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn first_sighting_is_a_change_even_when_offline() {
         let mut people = People::new(10);
-        let now = Utc::now();
+        let now = crate::app::testing::t0();
         assert_eq!(
             people.apply("bob", &p(Status::Offline, "s1"), now),
             Change::Status(Status::Offline)
@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn online_while_any_session_is() {
         let mut people = People::new(10);
-        let now = Utc::now();
+        let now = crate::app::testing::t0();
         people.apply("bob", &p(Status::Online, "a"), now);
         assert_eq!(people.apply("bob", &p(Status::Online, "b"), now), Change::Unchanged);
         assert_eq!(people.apply("bob", &p(Status::Offline, "a"), now), Change::Unchanged);
@@ -209,7 +209,7 @@ mod tests {
     #[test]
     fn stale_will_of_an_unknown_session_does_not_end_a_live_one() {
         let mut people = People::new(10);
-        let now = Utc::now();
+        let now = crate::app::testing::t0();
         people.apply("bob", &p(Status::Online, "new"), now);
         assert_eq!(people.apply("bob", &p(Status::Offline, "old"), now), Change::Unchanged);
         assert_eq!(people.get("bob").unwrap().status, Status::Online);
@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn capped_list_evicts_offline_people_then_refuses() {
         let mut people = People::new(2);
-        let now = Utc::now();
+        let now = crate::app::testing::t0();
         people.apply("a", &p(Status::Offline, "1"), now);
         people.apply("b", &p(Status::Online, "1"), now);
         assert!(matches!(
@@ -233,7 +233,7 @@ mod tests {
     #[test]
     fn sorted_online_first() {
         let mut people = People::new(10);
-        let now = Utc::now();
+        let now = crate::app::testing::t0();
         people.apply("zed", &p(Status::Online, "1"), now);
         people.apply("amy", &p(Status::Offline, "1"), now);
         people.apply("bob", &p(Status::Online, "1"), now);
