@@ -127,9 +127,28 @@ fn main() {
     std::process::exit(bench());
 }
 
+/// A B, then B A, …: each subscriber goes first as often as the others.
+fn turn_order(subs: &[Sub], turn: usize) -> Vec<Sub> {
+    let mut order = subs.to_vec();
+    order.rotate_left(turn % subs.len());
+    if turn % 2 == 1 {
+        order.reverse();
+    }
+    order
+}
+
+/// The builds under test: this one first, then those given with `--also`.
+fn builds(opts: &Options) -> Vec<String> {
+    let mut builds = vec![env!("CARGO_BIN_EXE_komunikator").to_owned()];
+    builds.extend(opts.also.iter().cloned());
+    for (i, build) in builds.iter().enumerate() {
+        println!("{}: {build}", Sub::Komunikator(i).name(&builds));
+    }
+    builds
+}
+
 fn bench() -> i32 {
     let opts = options();
-    let komunikator = env!("CARGO_BIN_EXE_komunikator");
     let started = Instant::now();
     // Missing tools fail the bench (status 1); the notice says which.
     let Some(mosquitto_sub) = mosquitto_tool("mosquitto_sub") else {
@@ -146,11 +165,7 @@ fn bench() -> i32 {
         "e2e: mosquitto on 127.0.0.1:{port}; {} msgs/flood, {} msgs at {}/s for latency, {} round(s); {cores} cores",
         opts.msgs, opts.latency_msgs, opts.latency_rate, opts.rounds
     );
-    let mut builds = vec![komunikator.to_owned()];
-    builds.extend(opts.also.iter().cloned());
-    for (i, build) in builds.iter().enumerate() {
-        println!("{}: {build}", Sub::Komunikator(i).name(&builds));
-    }
+    let builds = builds(&opts);
     let mut subs: Vec<Sub> = (0..builds.len()).map(Sub::Komunikator).collect();
     subs.push(Sub::MosquittoSub);
 
@@ -161,13 +176,7 @@ fn bench() -> i32 {
     let mut results = Results::new();
     for round in 0..opts.rounds {
         for (t, &test) in tests.iter().enumerate() {
-            // A B, then B A, …: each goes first as often as the other.
-            let mut order = subs.clone();
-            order.rotate_left((round + t) % subs.len());
-            if (round + t) % 2 == 1 {
-                order.reverse();
-            }
-            for sub in order {
+            for sub in turn_order(&subs, round + t) {
                 let run = Run {
                     builds: &builds,
                     mosquitto_sub: &mosquitto_sub,
