@@ -1,6 +1,6 @@
 //! The publisher every subscriber is measured against.
 
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::mpsc;
 use std::thread;
