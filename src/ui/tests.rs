@@ -45,7 +45,7 @@ fn presence(state: &mut State, user: &str, status: Status, now: DateTime<Utc>) {
     );
 }
 
-fn screen(state: &State, width: u16, height: u16) -> String {
+pub(super) fn screen(state: &State, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     // UTC: snapshots must not depend on the machine's time zone.
     terminal.draw(|frame| super::draw(frame, state, Utc.fix())).unwrap();

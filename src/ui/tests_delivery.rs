@@ -3,24 +3,15 @@
 
 use std::time::Duration;
 
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-
 use crate::app::room::Delivery;
 use crate::app::testing::{
     arrive, chat_texts, connect, line_state, lose, own_messages, publishes, reconnect, t0, tui_state, type_line,
 };
-use crate::app::{Conn, Effect, Event, NetEvent, State, MAX_SEND_DROPS};
+use crate::app::{Conn, Effect, Event, NetEvent, MAX_SEND_DROPS};
 use crate::protocol::payload::decode_presence;
 use crate::protocol::Status;
 
-fn screen(state: &State, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| super::draw(frame, state, chrono::FixedOffset::east_opt(0).unwrap()))
-        .unwrap();
-    terminal.backend().to_string()
-}
+use super::tests::screen;
 
 #[test]
 fn a_lost_connection_shows_reconnecting_with_countdown_and_reason_then_renews_everything() {
