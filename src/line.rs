@@ -7,6 +7,7 @@
 
 mod format;
 mod input;
+mod presence;
 
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -125,6 +126,7 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
     let mut stdin_open = true;
     let mut signals = Signals::new();
     let mut state = State::new(settings, chrono::Utc::now(), fastrand::u64(..));
+    state.zone = chrono::Offset::fix(chrono::Local::now().offset());
     let mut formatter = Formatter::new(json);
     // Reused for every batch: no allocation per message.
     let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
@@ -235,6 +237,7 @@ struct Waits<'a> {
 /// back-pressure on a pipe.
 async fn next_event(w: Waits<'_>, state: &State) -> Option<Event> {
     let quit_at = instant_of(state.quit_deadline());
+    let wake_at = instant_of(state.wake_at());
     let reading = *w.stdin_open && state.takes_input();
     let writing = w.stdout.pending();
     let event = tokio::select! {
@@ -250,6 +253,7 @@ async fn next_event(w: Waits<'_>, state: &State) -> Option<Event> {
         _ = w.signals.terminate.recv() => Event::Quit,
         _ = w.signals.hangup.recv() => Event::Quit,
         _ = sleep_until(quit_at) => Event::QuitTimeout,
+        _ = sleep_until(wake_at) => Event::Wake,
         _ = w.stdout.flush_some(), if writing => return None,
     };
     Some(event)

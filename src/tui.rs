@@ -263,6 +263,7 @@ async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt()).expect("SIGINT handler");
     let mut keys = EventStream::new();
     let mut state = State::new(settings, chrono::Utc::now(), fastrand::u64(..));
+    state.zone = chrono::Offset::fix(chrono::Local::now().offset());
     if let Ok(size) = screen.terminal.size() {
         state.size = (size.width, size.height);
     }
@@ -294,6 +295,7 @@ async fn event_loop(
             // While a frame is being written the writer wakes us when done.
             let redraw_at = if dirty && !busy { due } else { None };
             let quit_at = instant_of(state.quit_deadline());
+            let wake_at = instant_of(state.wake_at());
             let event = tokio::select! {
                 Some(Ok(ev)) = keys.next() => match term_event(ev) {
                     Some(event) => event,
@@ -305,6 +307,7 @@ async fn event_loop(
                 _ = sighup.recv() => Event::Quit,
                 _ = sigint.recv() => Event::Interrupt,
                 _ = sleep_until(quit_at) => Event::QuitTimeout,
+                _ = sleep_until(wake_at) => Event::Wake,
                 _ = written.notified(), if busy => continue,
                 _ = sleep_until(stall.check_at()) => continue,
                 _ = sleep_until(redraw_at) => continue,

@@ -23,6 +23,8 @@ pub struct Settings {
     pub drain_timeout: Duration,
     pub topic_prefix: String,
     pub bell: bool,
+    /// Marked away after this long without a key; `None`: never.
+    pub auto_away: Option<Duration>,
     /// Messages kept per room.
     pub scrollback: usize,
     pub mode: Mode,

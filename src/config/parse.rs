@@ -52,6 +52,13 @@ pub fn parse_drain_timeout(s: &str) -> Result<Duration, String> {
     }
 }
 
+pub fn parse_auto_away(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<u32>() {
+        Ok(m @ 0..=1440) => Ok(Duration::from_secs(u64::from(m) * 60)),
+        _ => Err("auto-away must be 0 (never) to 1440 minutes".into()),
+    }
+}
+
 pub fn parse_scrollback(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n @ 1..) => Ok(n),

@@ -91,6 +91,14 @@ macro_rules! settings_table {
                 settings: |v| v, default |_| false,
                 print: |v| Some(v.to_string()),
             },
+            /// Mark yourself away after this many minutes without typing (the next key brings you back); 0 = never [default: 0]
+            auto_away: Duration {
+                flag: Option<Duration> [value_name = "MINUTES", value_parser = parse_auto_away, display_order = 95] => |v| v,
+                env: [],
+                key: "auto-away", i64 => |n| parse_auto_away(&n.to_string()),
+                settings: |v: Duration| (!v.is_zero()).then_some(v), default |_| None,
+                print: |v: &Option<Duration>| v.map(|d| (d.as_secs() / 60).to_string()),
+            },
             /// Messages kept per room in the full-screen UI [default: 10000]
             scrollback: usize {
                 flag: Option<usize> [value_name = "N", value_parser = parse_scrollback, display_order = 100] => |v| v,

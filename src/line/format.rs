@@ -9,7 +9,7 @@ use crate::app::{is_direct, Record};
 use crate::protocol::json::write_str;
 use crate::protocol::sanitize::{self, Newlines};
 use crate::protocol::timestamp::{format_ts, write_ts};
-use crate::protocol::{Form, Kind, Status};
+use crate::protocol::{Form, Kind};
 
 /// Local time of day without asking the time zone database for every line.
 pub struct Clock {
@@ -99,42 +99,21 @@ impl Formatter {
             (
                 Record::Presence {
                     user,
-                    status,
-                    ts,
+                    event,
                     retained,
+                    ..
                 },
                 false,
-            ) => {
-                out.write_all(&self.clock.hms(Utc::now()))?;
-                let user = sanitize::name(user);
-                match status {
-                    Status::Online => writeln!(out, " * {user} is online"),
-                    Status::Away => writeln!(out, " * {user} is away"),
-                    Status::Offline if *retained => {
-                        let seen = ts.with_timezone(&Local).format("%Y-%m-%d %H:%M");
-                        writeln!(out, " * {user} went offline (last seen {seen})")
-                    }
-                    Status::Offline => writeln!(out, " * {user} went offline"),
-                }
-            }
+            ) => super::presence::text(out, &mut self.clock, user, event, *retained),
             (
                 Record::Presence {
                     user,
-                    status,
+                    event,
                     ts,
                     retained,
                 },
                 true,
-            ) => {
-                out.write_all(b"{\"event\":\"presence\",\"user\":")?;
-                write_str(out, user)?;
-                writeln!(
-                    out,
-                    ",\"status\":\"{}\",\"ts\":\"{}\",\"retained\":{retained}}}",
-                    status.as_str(),
-                    format_ts(*ts)
-                )
-            }
+            ) => super::presence::json(out, user, event, *ts, *retained),
         }
     }
 
@@ -290,30 +269,6 @@ mod tests {
         assert_eq!(v["ts"], "2026-11-25T14:03:07.000Z");
         assert_eq!(v["id"], "01ID");
         assert_eq!(v["form"], "plain");
-        let presence = Record::Presence {
-            user: "bob".into(),
-            status: Status::Offline,
-            ts: Utc::now(),
-            retained: true,
-        };
-        let v: serde_json::Value = serde_json::from_str(&line(true, presence)).unwrap();
-        assert_eq!(
-            (v["event"].as_str(), v["user"].as_str(), v["status"].as_str()),
-            (Some("presence"), Some("bob"), Some("offline"))
-        );
-    }
-
-    #[test]
-    fn presence_lines() {
-        let p = |status, retained| Record::Presence {
-            user: "bob".into(),
-            status,
-            ts: Utc::now(),
-            retained,
-        };
-        assert!(line(false, p(Status::Online, false)).ends_with(" * bob is online\n"));
-        assert!(line(false, p(Status::Offline, false)).ends_with(" * bob went offline\n"));
-        assert!(line(false, p(Status::Offline, true)).contains(" * bob went offline (last seen "));
     }
 
     #[test]

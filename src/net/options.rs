@@ -7,8 +7,8 @@ use rumqttc::{LastWill, MqttOptions, QoS, TlsConfiguration, Transport};
 
 use crate::app::{MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET};
 use crate::protocol::ids::session_id;
-use crate::protocol::payload::encode_presence;
-use crate::protocol::{Status, Topics};
+use crate::protocol::payload::PresenceOut;
+use crate::protocol::{Reason, Status, Topics};
 use crate::settings::Settings;
 use crate::tls::TlsSetupError;
 
@@ -19,9 +19,13 @@ pub fn client_id(username: &str) -> String {
     format!("komunikator-{username}-{}", session_id(fastrand::u64(..)))
 }
 
-/// The will that announces `username` offline, carrying the session id.
+/// The will that announces `username` offline because the connection was
+/// lost, carrying the session id. Its `ts` is the connect time (a will cannot
+/// change later): receivers take "last seen" from the session's heartbeats.
 pub(super) fn will(topics: &Topics, username: &str, session: &str) -> LastWill {
-    let payload = encode_presence(username, Status::Offline, chrono::Utc::now(), session);
+    let mut will = PresenceOut::new(username, Status::Offline, chrono::Utc::now(), session);
+    will.reason = Some(Reason::Lost);
+    let payload = will.encode();
     LastWill::new(topics.presence(username), payload, QoS::AtLeastOnce, true)
 }
 

@@ -24,7 +24,11 @@ fn room_label(state: &State) -> String {
 }
 
 pub(super) fn title(frame: &mut Frame, area: Rect, state: &State) {
-    let online = state.people.online();
+    let here = match state.active_room() {
+        _ if !state.presence_known() => "who is here unknown".to_owned(),
+        Some(room) if !is_direct(&room.name) => format!("{} here", state.people.count_in_room(&room.name)),
+        _ => format!("{} online", state.people.online()),
+    };
     let elsewhere: usize = state
         .rooms
         .iter()
@@ -32,7 +36,7 @@ pub(super) fn title(frame: &mut Frame, area: Rect, state: &State) {
         .filter(|(i, _)| *i != state.active)
         .map(|(_, r)| r.unread)
         .sum();
-    let mut text = format!(" komunikator · {} · {online} online", room_label(state));
+    let mut text = format!(" komunikator · {} · {here}", room_label(state));
     if elsewhere > 0 {
         text.push_str(&format!(" · {elsewhere} unread elsewhere"));
     }

@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::{local_date, local_hm, name_color};
+use super::name_color;
+use crate::app::people::Person;
+use crate::app::who::last_seen;
 use crate::app::{is_direct, State};
 use crate::protocol::sanitize;
 use crate::protocol::Status;
@@ -67,38 +69,69 @@ fn room_lines(state: &State) -> Vec<Line<'_>> {
 }
 
 fn people_lines(state: &State, zone: FixedOffset, height: usize) -> Vec<Line<'_>> {
-    let total = state.people.len();
-    let mut lines = vec![heading(format!("People {}/{total}", state.people.online()))];
-    let today = local_date(zone, state.now);
-    let room_for = height.saturating_sub(1);
-    for person in state.people.first(room_for) {
-        let name = sanitize::name(&person.name);
-        let (dot, dot_style) = match person.status {
-            Status::Online => ("● ", Style::default().fg(Color::Green)),
-            Status::Away => ("◐ ", Style::default().fg(Color::Yellow)),
-            Status::Offline => ("○ ", Style::default().fg(Color::DarkGray)),
-        };
-        let mut spans = vec![Span::styled(dot, dot_style)];
-        if person.status == Status::Offline {
-            spans.push(Span::styled(name, Style::default().fg(Color::DarkGray)));
-            let seen = if local_date(zone, person.since) == today {
-                local_hm(zone, person.since)
-            } else {
-                local_date(zone, person.since).format("%b %-d").to_string()
-            };
-            spans.push(Span::styled(format!(" {seen}"), Style::default().fg(Color::DarkGray)));
-        } else {
-            let color = name_color(&name);
-            spans.push(Span::styled(name, Style::default().fg(color)));
-        }
-        lines.push(Line::from(spans));
+    let dim = Style::default().fg(Color::DarkGray);
+    if !state.presence_known() {
+        return vec![
+            heading("People".into()),
+            Line::styled("unknown while", dim),
+            Line::styled("disconnected", dim),
+        ];
     }
-    if total > room_for && room_for > 0 {
-        lines.truncate(room_for);
-        lines.push(Line::styled(
-            format!("… {} more", total + 1 - room_for),
-            Style::default().fg(Color::DarkGray),
-        ));
+    let total = state.people.len();
+    let room = state.active_room().filter(|r| !is_direct(&r.name)).map(|r| r.name.as_str());
+    let mut lines = Vec::new();
+    let mut left = height;
+    if let Some(room) = room {
+        let members = state.people.in_room(room);
+        lines.push(heading(format!("#{} {}", sanitize::name(room), members.len())));
+        left = left.saturating_sub(1);
+        let shown = members.len().min(left.saturating_sub(2));
+        lines.extend(members.iter().take(shown).map(|p| person_line(p, state, zone)));
+        if shown < members.len() {
+            lines.push(Line::styled(format!("… {} more", members.len() - shown), dim));
+        }
+        left = height.saturating_sub(lines.len());
+        lines.push(heading(format!("Everyone {}/{total}", state.people.online())));
+        left = left.saturating_sub(1);
+        let others = total - members.len();
+        let rest = state.people.first_outside(room, left);
+        let fits = if others > left { left.saturating_sub(1) } else { left };
+        lines.extend(rest.iter().take(fits).map(|p| person_line(p, state, zone)));
+        if others > fits && left > 0 {
+            lines.push(Line::styled(format!("… {} more", others - fits), dim));
+        }
+    } else {
+        lines.push(heading(format!("People {}/{total}", state.people.online())));
+        left = left.saturating_sub(1);
+        let fits = if total > left { left.saturating_sub(1) } else { left };
+        lines.extend(state.people.first(fits).iter().map(|p| person_line(p, state, zone)));
+        if total > fits && left > 0 {
+            lines.push(Line::styled(format!("… {} more", total - fits), dim));
+        }
     }
     lines
+}
+
+/// `● bob`, `◐ carol`, `○ dave 5 min ago`; names of clients that do not say their rooms end in `?`.
+fn person_line<'a>(person: &Person, state: &State, zone: FixedOffset) -> Line<'a> {
+    let dim = Style::default().fg(Color::DarkGray);
+    let name = sanitize::name(&person.name).into_owned();
+    let (dot, dot_style) = match person.status {
+        Status::Online => ("● ", Style::default().fg(Color::Green)),
+        Status::Away => ("◐ ", Style::default().fg(Color::Yellow)),
+        Status::Offline => ("○ ", dim),
+    };
+    let mut spans = vec![Span::styled(dot, dot_style)];
+    if person.status == Status::Offline {
+        spans.push(Span::styled(name, dim));
+        let seen = last_seen(person.since, state.now, zone);
+        spans.push(Span::styled(format!(" {seen}"), dim));
+    } else {
+        let color = name_color(&name);
+        spans.push(Span::styled(name, Style::default().fg(color)));
+        if !person.rooms_known() {
+            spans.push(Span::styled(" ?", dim));
+        }
+    }
+    Line::from(spans)
 }

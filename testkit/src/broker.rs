@@ -15,6 +15,9 @@ pub enum BrokerKind {
     Mosquitto,
     /// The broker inside komunikator (`--serve`), run alone as `komunikator-broker`.
     Embedded,
+    /// A private RabbitMQ node with its MQTT plugin. Not in
+    /// [`BrokerKind::available`]: the tests that want it ask for it.
+    RabbitMq,
 }
 
 impl BrokerKind {
@@ -31,6 +34,7 @@ impl BrokerKind {
         match self {
             BrokerKind::Mosquitto => "mosquitto",
             BrokerKind::Embedded => "the embedded broker",
+            BrokerKind::RabbitMq => "RabbitMQ",
         }
     }
 }
@@ -61,8 +65,8 @@ pub struct Broker {
     pub port: u16,
     pub(crate) process: Child,
     /// Program and arguments that started it, to start it again (same port).
-    launch: Vec<OsString>,
-    log: PathBuf,
+    pub(crate) launch: Vec<OsString>,
+    pub(crate) log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -91,6 +95,7 @@ impl Broker {
         match kind {
             BrokerKind::Mosquitto => Self::start_mosquitto(),
             BrokerKind::Embedded => Some(on_a_free_port("komunikator-broker", start_embedded)),
+            BrokerKind::RabbitMq => Self::start_rabbitmq(),
         }
     }
 
@@ -105,6 +110,11 @@ impl Broker {
 
     /// Kills the broker (as a crash would); `restart` brings it back on the same port.
     pub fn stop(&mut self) {
+        if self.kind == BrokerKind::RabbitMq {
+            // The whole node: the Erlang VM and the helpers it started.
+            crate::rabbitmq::kill_tree(&mut self.process);
+            return;
+        }
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
@@ -112,6 +122,10 @@ impl Broker {
     /// Starts the broker again with the same configuration and port.
     pub fn restart(&mut self) {
         self.stop();
+        if self.kind == BrokerKind::RabbitMq {
+            crate::rabbitmq::restart(self);
+            return;
+        }
         let (program, args) = self.launch.split_first().expect("a launch command");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -144,7 +158,11 @@ impl Broker {
         crate::procfs::send_signal(self.pid(), crate::Signal::CONT);
     }
 
+    /// The broker's process (for RabbitMQ, its Erlang VM).
     pub fn pid(&self) -> i32 {
+        if self.kind == BrokerKind::RabbitMq {
+            return crate::rabbitmq::vm_pid(&self.process);
+        }
         self.process.id() as i32
     }
 }

@@ -21,6 +21,7 @@ mod probe;
 pub mod procfs;
 mod programs;
 mod proxy;
+mod rabbitmq;
 pub mod report;
 pub mod tls;
 pub mod tmux;
@@ -50,6 +51,15 @@ pub const REQUIRE_MOSQUITTO: &str = "KOMUNIKATOR_REQUIRE_MOSQUITTO";
 /// True when the environment asks for missing tools to fail the test.
 pub fn tools_required() -> bool {
     std::env::var(REQUIRE_MOSQUITTO).is_ok_and(|v| v == "1")
+}
+
+/// Set to `1` to make a missing RabbitMQ (`/usr/lib/rabbitmq/bin/rabbitmq-server`)
+/// a failure instead of a skip.
+pub const REQUIRE_RABBITMQ: &str = "KOMUNIKATOR_REQUIRE_RABBITMQ";
+
+/// True when the environment asks for a missing RabbitMQ to fail the test.
+pub fn rabbitmq_required() -> bool {
+    std::env::var(REQUIRE_RABBITMQ).is_ok_and(|v| v == "1")
 }
 
 /// Writes past the test harness's output capture, so a skip is seen even

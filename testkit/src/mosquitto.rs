@@ -3,9 +3,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use crate::broker::{Broker, BrokerKind};
-use crate::{mosquitto_tool, on_a_free_port, wait_until_listening, WAIT};
+use crate::{free_port, mosquitto_tool, on_a_free_port, wait_until_listening, WAIT};
+
+/// How many times a bridged pair is started on fresh ports before giving up.
+const PAIR_ATTEMPTS: usize = 5;
 
 /// What mosquitto writes to its log file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +53,85 @@ impl Broker {
     pub fn start_mosquitto_with(log: MosquittoLog, extra: &str) -> Option<Broker> {
         let binary = mosquitto_tool("mosquitto")?;
         Some(on_a_free_port("mosquitto", |port| launch(&binary, port, log, extra)))
+    }
+
+    /// Two mosquittos, logging everything; the second bridges all topics
+    /// (`#`, both ways, QoS 1) to the first. With `looped` the first also
+    /// bridges to the second: the classic misconfiguration where every
+    /// message circulates between them for ever. Returns `(first, second)`
+    /// once every bridge is connected and subscribed; `None` when mosquitto
+    /// is not installed and that is allowed.
+    pub fn start_mosquitto_bridged_pair(looped: bool) -> Option<(Broker, Broker)> {
+        let binary = mosquitto_tool("mosquitto")?;
+        let mut last = String::new();
+        for _ in 0..PAIR_ATTEMPTS {
+            let first_port = free_port();
+            let second_port = std::iter::repeat_with(free_port)
+                .find(|&p| p != first_port)
+                .expect("a second free port");
+            // The first bridges to a port nothing listens on yet: mosquitto
+            // retries every second (`restart_timeout 1`).
+            let first_extra = if looped {
+                bridge(first_port, second_port)
+            } else {
+                String::new()
+            };
+            let first = match launch(&binary, first_port, MosquittoLog::All, &first_extra) {
+                Ok(first) => first,
+                Err(said) => {
+                    last = said;
+                    continue;
+                }
+            };
+            let second_extra = bridge(second_port, first_port);
+            let second = match launch(&binary, second_port, MosquittoLog::All, &second_extra) {
+                Ok(second) => second,
+                Err(said) => {
+                    last = said;
+                    continue;
+                }
+            };
+            wait_bridged(&second, first_port);
+            if looped {
+                wait_bridged(&first, second_port);
+            }
+            return Some((first, second));
+        }
+        panic!("a bridged pair of mosquittos did not start in {PAIR_ATTEMPTS} tries; one said last:\n{last}");
+    }
+}
+
+/// The client id a bridge from the broker on `from` uses on the broker on `to`.
+fn bridge_client_id(from: u16, to: u16) -> String {
+    format!("komunikator-testkit-bridge-{from}-to-{to}")
+}
+
+/// Configuration lines for a bridge from the broker on `from` to the one on
+/// `to`: every topic both ways at QoS 1. `try_private`: the remote broker
+/// knows it is a bridge and sends nothing back over the same connection.
+fn bridge(from: u16, to: u16) -> String {
+    format!(
+        "connection to-{to}\naddress 127.0.0.1:{to}\ntopic # both 1\ncleansession true\n\
+         remote_clientid {}\nbridge_protocol_version mqttv311\ntry_private true\n\
+         start_type automatic\nrestart_timeout 1\n",
+        bridge_client_id(from, to)
+    )
+}
+
+/// Waits until the bridge of `broker` to the broker on `to` is connected
+/// and its subscription acknowledged (mosquitto logs the SUBACK); from
+/// then on messages cross both ways. Panics with the log after [`WAIT`].
+fn wait_bridged(broker: &Broker, to: u16) {
+    let subscribed = format!("Received SUBACK from local.{}", bridge_client_id(broker.port, to));
+    let deadline = Instant::now() + WAIT;
+    while !broker.log_text().contains(&subscribed) {
+        assert!(
+            Instant::now() < deadline,
+            "the bridge from mosquitto on port {} to port {to} did not connect within {WAIT:?}; its log:\n{}",
+            broker.port,
+            broker.log_text()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
 

@@ -1,12 +1,9 @@
 //! What an incoming MQTT message means for the state.
 
-use chrono::{DateTime, Utc};
-
-use super::people::Change;
 use super::room::{Entry, Message};
-use super::{Conn, Effect, Record, State};
-use crate::protocol::payload::{decode_chat, decode_presence, PresenceError};
-use crate::protocol::{sanitize, validate_username, ChatIn, Status, TopicRef};
+use super::{is_direct, Effect, Record, State};
+use crate::protocol::payload::decode_chat;
+use crate::protocol::{validate_username, ChatIn, TopicRef};
 
 /// A sender's clock further off than this is not believed.
 const MAX_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
@@ -27,7 +24,9 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
             let index = state.open_room(&format!("@{from}"), fx);
             chat(state, index, chat_in, fx);
         }
-        TopicRef::Presence(user) => presence(state, user, payload, retained, fx),
+        TopicRef::Presence(user) => state.presence_arrived(user, payload, retained, fx),
+        TopicRef::Alive(user) => state.heartbeat_arrived(user, payload, retained),
+        TopicRef::RollCall(user) => state.roll_call_arrived(user, payload),
         TopicRef::Direct(_) | TopicRef::Other => {}
     }
 }
@@ -36,6 +35,12 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
     state.touch(index);
     let now = state.now;
     let line_mode = state.line_mode();
+    if let Some(user) = &chat_in.user {
+        let name = &state.rooms[index].name;
+        if !is_direct(name) {
+            state.people.spoke(user, name);
+        }
+    }
     let room = &mut state.rooms[index];
     if let Some(id) = &chat_in.id {
         if !room.seen.insert(id) {
@@ -104,61 +109,6 @@ fn names_word(text_lower: &str, user_lower: &str) -> bool {
         let after = text_lower[at + found.len()..].chars().next();
         !before.is_some_and(is_name_char) && !after.is_some_and(|c| is_name_char(c) && c != '.')
     })
-}
-
-fn presence(state: &mut State, user: &str, payload: &[u8], retained: bool, fx: &mut Vec<Effect>) {
-    if let Err(err) = validate_username(user) {
-        let shown = sanitize::name(user).chars().take(80).collect::<String>();
-        state.notice(format!("ignored presence for \"{shown}\": {err}"), fx);
-        return;
-    }
-    let presence = match decode_presence(payload) {
-        Ok(p) => p,
-        Err(PresenceError::Cleared) => return,
-        Err(_) => {
-            state.notice(format!("unreadable presence for {user}"), fx);
-            return;
-        }
-    };
-    if user == state.me() && presence.status == Status::Offline && presence.session != state.session {
-        // A will of an earlier connection (or of our other terminal): we are
-        // here, so say so again (PROTOCOL.md, presence rules).
-        if matches!(state.conn, Conn::Connected { .. }) && !state.is_quitting() {
-            state.publish_presence(Status::Online, fx);
-            return;
-        }
-    }
-    let change = state.people.apply(user, &presence, state.now);
-    let status = match change {
-        Change::Status(status) => status,
-        Change::Unchanged => return,
-        Change::Full => {
-            if !std::mem::replace(&mut state.people_full_noticed, true) {
-                let text = format!(
-                    "the people list is full ({} people); newcomers are not listed",
-                    super::MAX_PEOPLE
-                );
-                state.notice(text, fx);
-            }
-            return;
-        }
-    };
-    let ts: DateTime<Utc> = presence.ts.unwrap_or(state.now);
-    if state.line_mode() {
-        fx.push(Effect::Print(Record::Presence {
-            user: user.to_owned(),
-            status,
-            ts,
-            retained,
-        }));
-    } else if !retained {
-        let text = match status {
-            Status::Online => format!("{user} is online"),
-            Status::Away => format!("{user} is away"),
-            Status::Offline => format!("{user} went offline"),
-        };
-        state.notice(text, fx);
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::room::Delivery;
 use super::{arrival, is_direct, Conn, Effect, NetEvent, Publish, State, MAX_SEND_DROPS};
-use crate::protocol::{payload, Status};
+use crate::protocol::payload;
 
 impl State {
     pub(super) fn on_net(&mut self, net: NetEvent, fx: &mut Vec<Effect>) {
@@ -16,6 +16,7 @@ impl State {
                 }
                 if self.conn == (Conn::Connected { ready: false }) {
                     self.conn = Conn::Connected { ready: true };
+                    self.presence_subscribed();
                     let how = if self.connected_once {
                         "reconnected"
                     } else {
@@ -60,10 +61,17 @@ impl State {
         self.conn = Conn::Connected { ready: false };
         self.session = Some(session);
         fx.push(Effect::Ticking(false));
-        // Online first: the retained status we then receive is our own fresh one.
-        self.publish_presence(Status::Online, fx);
+        self.presence_connected();
+        // Online first: the retained status we then receive is our own fresh
+        // one (and its coming back tells that wildcards get retained messages).
+        self.publish_own_presence(false, fx);
         let qos = self.settings.qos;
-        let mut topics = vec![(self.topics.presence_all(), 1), (self.topics.direct(self.me()), 1)];
+        let mut topics = vec![
+            (self.topics.presence_all(), 1),
+            (self.topics.alive_all(), 0),
+            (self.topics.roll_call_all(), 0),
+            (self.topics.direct(self.me()), 1),
+        ];
         topics.extend(
             self.rooms
                 .iter()
@@ -83,6 +91,7 @@ impl State {
             reason: text.clone(),
         };
         self.session = None;
+        self.presence_lost();
         if let Some(given_up) = self.outbox.requeue_in_flight(MAX_SEND_DROPS) {
             self.give_up(given_up, fx);
         }
@@ -94,19 +103,6 @@ impl State {
         }
         self.notice(format!("{text}; reconnecting in {}", seconds(retry_in)), fx);
         fx.push(Effect::Ticking(true));
-    }
-
-    pub(super) fn publish_presence(&mut self, status: Status, fx: &mut Vec<Effect>) -> u64 {
-        let tag = self.tag();
-        let session = self.session.clone().unwrap_or_default();
-        fx.push(Effect::Publish(Publish {
-            tag,
-            topic: self.topics.presence(self.me()),
-            payload: payload::encode_presence(self.me(), status, self.now, &session),
-            qos: 1,
-            retain: true,
-        }));
-        tag
     }
 
     pub(super) fn flush_outbox(&mut self, fx: &mut Vec<Effect>) {

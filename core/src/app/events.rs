@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::key::Key;
 use super::room::Message;
+use super::presence::PresenceEvent;
 use super::Publish;
-use crate::protocol::Status;
 
 /// What the network layer reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,8 @@ pub enum Event {
     Net(NetEvent),
     /// Time passed (only sent while something on screen counts down).
     Tick,
+    /// [`State::wake_at`](super::State::wake_at) passed: presence timers are due.
+    Wake,
     /// End of input, SIGTERM, SIGHUP (the UI: Ctrl-C, Ctrl-D; `/quit` comes as a line): leave once what waits is sent.
     Quit,
     /// SIGINT: quit, or when already quitting, stop waiting and leave now.
@@ -104,9 +106,12 @@ pub enum Record {
         room: std::sync::Arc<str>,
         message: Message,
     },
+    /// A change of someone's presence; `retained`: the state found on
+    /// arrival (or learnt from a roll call), not a change seen happening.
     Presence {
         user: String,
-        status: Status,
+        event: PresenceEvent,
+        /// When it happened (for offline: last seen).
         ts: DateTime<Utc>,
         retained: bool,
     },

@@ -14,17 +14,21 @@ pub mod keymap;
 pub mod keys;
 pub mod outbox;
 pub mod people;
+mod presence;
 mod quit;
 pub mod room;
 mod run_command;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+pub mod who;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_delivery;
 #[cfg(test)]
 mod tests_keys;
+#[cfg(test)]
+mod tests_presence;
 #[cfg(test)]
 mod tests_quit;
 
@@ -41,6 +45,7 @@ use outbox::Outbox;
 pub use outbox::Publish;
 use people::People;
 use quit::Quitting;
+pub use presence::{describe, Away, PresenceEvent, REFRESH_SECS};
 pub use quit::{Draining, EXIT_FAILED, EXIT_OK, EXIT_UNSENT};
 use room::{Delivery, Entry, Message, Room};
 
@@ -71,8 +76,12 @@ pub struct State {
     pub rooms: Vec<Room>,
     pub active: usize,
     pub people: People,
+    /// Our own presence and its timers.
+    pub own: presence::Own,
     pub outbox: Outbox,
     pub now: DateTime<Utc>,
+    /// The local time zone's offset, for times in words (set by the front end).
+    pub zone: chrono::FixedOffset,
     pub input: input::InputLine,
     pub show_help: bool,
     /// The user's choice for the side panel; `None`: automatic by width.
@@ -117,8 +126,10 @@ impl State {
             rooms,
             active: 0,
             people: People::new(MAX_PEOPLE),
+            own: presence::Own::default(),
             outbox: Outbox::new(OUTBOX_CAP, OUTBOX_WINDOW),
             now,
+            zone: chrono::FixedOffset::east_opt(0).expect("UTC"),
             input: input::InputLine::default(),
             show_help: false,
             show_panel: None,
@@ -171,15 +182,23 @@ impl State {
     pub fn update_into(&mut self, event: Event, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         self.now = now;
         match event {
-            Event::Key(key) => keys::handle(self, key, fx),
-            Event::Paste(text) => self.paste(&text, fx),
+            Event::Key(key) => {
+                self.touched_input(fx);
+                keys::handle(self, key, fx)
+            }
+            Event::Paste(text) => {
+                self.touched_input(fx);
+                self.paste(&text, fx)
+            }
             Event::Scroll(lines) => keys::scroll(self, lines),
             Event::Resize { width, height } => self.size = (width, height),
             Event::Line(line) => {
+                self.touched_input(fx);
                 self.submit(line.trim_end_matches('\r'), fx);
             }
             Event::Net(net) => self.on_net(net, fx),
             Event::Tick => {}
+            Event::Wake => self.wake(fx),
             Event::Quit => self.quit(None, fx),
             Event::Interrupt => self.interrupt(fx),
             Event::QuitTimeout => self.quit_timeout(fx),
@@ -208,6 +227,13 @@ impl State {
     }
 
     /// A notice: stderr in line mode, a dimmed line in the active room otherwise.
+    /// A notice in one room (line mode: on stderr).
+    fn notice_in(&mut self, index: usize, text: String) {
+        if let Some(room) = self.rooms.get_mut(index) {
+            room.push(Entry::Notice { time: self.now, text });
+        }
+    }
+
     fn notice(&mut self, text: impl Into<String>, fx: &mut Vec<Effect>) {
         let text = text.into();
         if self.line_mode() {

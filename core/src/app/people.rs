@@ -1,23 +1,182 @@
-//! Everyone seen through presence, with the sessions that keep them online.
+//! Everyone seen through presence: their live sessions (one per terminal),
+//! the rooms they are in, and how they last left. Updates are ordered per
+//! session, so repeats and replays (QoS 1 redelivery, a bridge loop) change
+//! nothing; what did change comes back as [`Change`]s for the notices.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::protocol::{PresenceIn, Status};
+use crate::protocol::{PresenceIn, Reason, Status};
+
+/// How someone's last session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Departure {
+    /// They quit, with their quit message if they gave one.
+    Quit(Option<String>),
+    /// The broker published their will: the connection was lost.
+    Lost,
+    /// Their heartbeats stopped (they died while the broker could not tell).
+    Expired,
+    /// An `offline` that does not say why (a client without the extension).
+    Unsaid,
+}
+
+/// One connection of a person (two terminals, one name: two sessions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Session {
+    id: String,
+    seq: Option<u64>,
+    status: Status,
+    away: Option<String>,
+    rooms: Option<Vec<String>>,
+    refresh: Option<u32>,
+    /// The latest moment this session is known to have been alive.
+    alive: DateTime<Utc>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
     pub name: String,
     pub status: Status,
-    /// When the current status was set (for offline: last seen).
+    /// When the current status was set; for offline people: last seen.
     pub since: DateTime<Utc>,
-    /// Live sessions: the user is online while any is (two terminals, one name).
-    sessions: Vec<String>,
+    /// The away message, while away.
+    pub away: Option<String>,
+    /// How the last session ended, while offline.
+    pub departure: Option<Departure>,
+    /// The rooms the person is in; `None`: their client does not say.
+    pub rooms: Option<BTreeSet<String>>,
+    /// Rooms a person whose client does not say was seen speaking in.
+    spoke_in: BTreeSet<String>,
+    sessions: Vec<Session>,
+    /// Sessions that ended (newest last): anything later from them is a replay.
+    ended: VecDeque<String>,
+    /// The session whose end made the person offline (its heartbeat may still tell last seen).
+    ended_last: Option<String>,
+    /// The newest `ts` this person's offline presence carried.
+    last_offline_ts: Option<DateTime<Utc>>,
 }
 
-/// Sessions remembered per person; older ones are dropped first.
+impl Person {
+    fn new(name: &str, since: DateTime<Utc>) -> Person {
+        Person {
+            name: name.to_owned(),
+            status: Status::Offline,
+            since,
+            away: None,
+            departure: None,
+            rooms: None,
+            spoke_in: BTreeSet::new(),
+            sessions: Vec::new(),
+            ended: VecDeque::new(),
+            ended_last: None,
+            last_offline_ts: None,
+        }
+    }
+
+    /// Whether the person is online (or away) in this room, as far as known.
+    pub fn is_in(&self, room: &str) -> bool {
+        self.status != Status::Offline
+            && match &self.rooms {
+                Some(rooms) => rooms.contains(room),
+                None => self.spoke_in.contains(room),
+            }
+    }
+
+    /// The rooms notices about this person go to: the ones they said, or
+    /// (client without room lists) the ones they were seen speaking in.
+    pub fn notice_rooms(&self) -> Vec<String> {
+        match &self.rooms {
+            Some(rooms) => rooms.iter().cloned().collect(),
+            None => self.spoke_in.iter().cloned().collect(),
+        }
+    }
+
+    /// Whether the client says which rooms it is in.
+    pub fn rooms_known(&self) -> bool {
+        self.rooms.is_some()
+    }
+
+    /// Recomputes status, away message and rooms from the live sessions.
+    fn settle(&mut self) {
+        let best = self
+            .sessions
+            .iter()
+            .min_by_key(|s| if s.status == Status::Online { 0 } else { 1 });
+        self.status = best.map_or(Status::Offline, |s| s.status);
+        self.away = best.filter(|s| s.status == Status::Away).and_then(|s| s.away.clone());
+        let mut rooms: Option<BTreeSet<String>> = None;
+        for session in &self.sessions {
+            if let Some(list) = &session.rooms {
+                rooms.get_or_insert_with(BTreeSet::new).extend(list.iter().cloned());
+            }
+        }
+        if self.status != Status::Offline || self.rooms.is_none() {
+            self.rooms = rooms;
+        }
+    }
+
+    fn end_session(&mut self, id: &str) {
+        self.sessions.retain(|s| s.id != id);
+        if !self.ended.iter().any(|e| e == id) {
+            if self.ended.len() == MAX_ENDED {
+                self.ended.pop_front();
+            }
+            self.ended.push_back(id.to_owned());
+        }
+    }
+
+    fn view(&self) -> View {
+        View {
+            status: self.status,
+            away: self.away.clone(),
+            rooms: self.rooms.clone(),
+        }
+    }
+}
+
+/// What notices compare: the shown state before and after an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct View {
+    status: Status,
+    away: Option<String>,
+    rooms: Option<BTreeSet<String>>,
+}
+
+/// Live sessions remembered per person; older ones are dropped first.
 const MAX_SESSIONS: usize = 8;
+/// Ended sessions remembered per person (replays of older ones are judged by time).
+const MAX_ENDED: usize = 16;
+/// Heartbeats remembered for people not seen yet (they may come first).
+const MAX_EARLY_HEARTBEATS: usize = 1_000;
+/// Slack on top of two missed heartbeats before a session counts as gone.
+pub const EXPIRY_SLACK: TimeDelta = TimeDelta::seconds(30);
+
+/// What an update changed, for notices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Online (or away) after being offline or unknown, in these rooms.
+    Came { rooms: Vec<String> },
+    Away(Option<String>),
+    Back,
+    /// Went offline, and how; `rooms`: where they were.
+    Left { departure: Departure, rooms: Vec<String> },
+    Joined(String),
+    Parted(String),
+    /// Seen for the first time, offline.
+    Known,
+}
+
+/// The result of applying a presence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    Changes(Vec<Change>),
+    /// Old, repeated or replayed: nothing changed.
+    Ignored,
+    /// Not listed: the list is full.
+    Full,
+}
 
 #[derive(Debug)]
 pub struct People {
@@ -25,16 +184,8 @@ pub struct People {
     /// Offline people by when they were last seen, oldest first: the ones
     /// forgotten when the list is full, found without scanning everyone.
     offline: BTreeSet<(DateTime<Utc>, String)>,
+    early_heartbeats: BTreeMap<String, (String, DateTime<Utc>)>,
     cap: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// The shown status changed.
-    Status(Status),
-    Unchanged,
-    /// Ignored: the list is full.
-    Full,
 }
 
 impl People {
@@ -42,6 +193,7 @@ impl People {
         People {
             map: BTreeMap::new(),
             offline: BTreeSet::new(),
+            early_heartbeats: BTreeMap::new(),
             cap,
         }
     }
@@ -62,62 +214,124 @@ impl People {
         self.map.keys().map(String::as_str)
     }
 
-    pub fn apply(&mut self, name: &str, presence: &PresenceIn, now: DateTime<Utc>) -> Change {
-        let since = presence.ts.unwrap_or(now);
+    /// Forgets everyone: after a reconnect the list is rebuilt from what the broker says now.
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.offline.clear();
+        self.early_heartbeats.clear();
+    }
+
+    /// Applies a presence of `name` arriving at `now`.
+    pub fn apply(&mut self, name: &str, p: &PresenceIn, now: DateTime<Utc>) -> Applied {
+        // A sender's clock may run ahead: nothing is believed to be later than now.
+        let ts = p.ts.map(|t| t.min(now));
         if !self.map.contains_key(name) && self.map.len() >= self.cap && !self.evict_one_offline() {
-            return Change::Full;
+            return Applied::Full;
         }
         let fresh = !self.map.contains_key(name);
-        let person = self.map.entry(name.to_owned()).or_insert_with(|| Person {
-            name: name.to_owned(),
-            status: Status::Offline,
-            since,
-            sessions: Vec::new(),
-        });
-        let before = person.status;
-        match (presence.status, presence.session.as_deref()) {
-            (Status::Offline, Some(session)) => {
-                let known = person.sessions.iter().position(|s| s == session);
-                match known {
-                    Some(i) => {
-                        person.sessions.remove(i);
-                    }
-                    // A will from a session we never saw online, while another
-                    // session is live: stale, it does not end the live one.
-                    None if !person.sessions.is_empty() => return Change::Unchanged,
-                    None => {}
-                }
+        let early = self.early_heartbeats.remove(name);
+        let person = self
+            .map
+            .entry(name.to_owned())
+            .or_insert_with(|| Person::new(name, ts.unwrap_or(now)));
+        let before = (!fresh).then(|| person.view());
+        let before_since = person.since;
+        let accepted = match (p.status, p.session.as_deref()) {
+            (Status::Offline, Some(id)) => offline_of_session(person, id, p, ts, early, now),
+            (Status::Offline, None) => {
+                person.sessions.clear();
+                person.departure = Some(Departure::Unsaid);
+                person.since = ts.unwrap_or(now);
+                true
             }
-            (Status::Offline, None) => person.sessions.clear(),
-            (_, session) => {
-                let session = session.unwrap_or("").to_owned();
-                person.sessions.retain(|s| *s != session);
-                if person.sessions.len() == MAX_SESSIONS {
-                    person.sessions.remove(0);
-                }
-                person.sessions.push(session);
-            }
-        }
-        let now_status = if person.sessions.is_empty() {
-            Status::Offline
-        } else if presence.status == Status::Offline {
-            before
-        } else {
-            presence.status
+            (_, id) => online_of_session(person, id.unwrap_or(""), p, ts, early, now),
         };
-        if now_status != before || fresh {
-            if before == Status::Offline && !fresh {
-                self.offline.remove(&(person.since, person.name.clone()));
+        if !accepted {
+            if fresh {
+                self.map.remove(name);
             }
-            person.status = now_status;
-            person.since = since;
-            if now_status == Status::Offline {
-                self.offline.insert((since, person.name.clone()));
-            }
-            Change::Status(now_status)
-        } else {
-            Change::Unchanged
+            return Applied::Ignored;
         }
+        person.settle();
+        let after = person.view();
+        let changes = diff(before.as_ref(), &after, person);
+        let since = person.since;
+        if before.as_ref().is_some_and(|b| b.status == Status::Offline) {
+            self.offline.remove(&(before_since, name.to_owned()));
+        }
+        if after.status == Status::Offline {
+            self.offline.insert((since, name.to_owned()));
+        }
+        if changes.is_empty() {
+            Applied::Ignored
+        } else {
+            Applied::Changes(changes)
+        }
+    }
+
+    /// A heartbeat of `name`'s `session`, alive at `at`.
+    pub fn heartbeat(&mut self, name: &str, session: &str, at: DateTime<Utc>) {
+        let Some(person) = self.map.get_mut(name) else {
+            if self.early_heartbeats.len() < MAX_EARLY_HEARTBEATS || self.early_heartbeats.contains_key(name) {
+                self.early_heartbeats.insert(name.to_owned(), (session.to_owned(), at));
+            }
+            return;
+        };
+        if let Some(s) = person.sessions.iter_mut().find(|s| s.id == session) {
+            s.alive = s.alive.max(at);
+        } else if person.status == Status::Offline
+            && person.departure == Some(Departure::Lost)
+            && person.ended_last.as_deref() == Some(session)
+            && at > person.since
+        {
+            // The will was written at connect: the heartbeat knows better.
+            self.offline.remove(&(person.since, name.to_owned()));
+            person.since = at;
+            self.offline.insert((at, name.to_owned()));
+        }
+    }
+
+    /// Someone whose client does not list rooms spoke in `room`: notices go there.
+    pub fn spoke(&mut self, name: &str, room: &str) {
+        if let Some(person) = self.map.get_mut(name) {
+            if person.rooms.is_none() && person.spoke_in.len() < 64 {
+                person.spoke_in.insert(room.to_owned());
+            }
+        }
+    }
+
+    /// Ends the sessions whose heartbeats stopped (two missed plus
+    /// [`EXPIRY_SLACK`]); returns who went offline by it.
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Vec<(String, Vec<String>)> {
+        let mut gone = Vec::new();
+        for person in self.map.values_mut() {
+            let stale: Vec<(String, DateTime<Utc>)> = person
+                .sessions
+                .iter()
+                .filter_map(|s| {
+                    let refresh = TimeDelta::seconds(i64::from(s.refresh?));
+                    (now - s.alive > refresh * 2 + EXPIRY_SLACK).then(|| (s.id.clone(), s.alive))
+                })
+                .collect();
+            if stale.is_empty() {
+                continue;
+            }
+            let rooms = person.notice_rooms();
+            let mut last_alive = None;
+            for (id, alive) in &stale {
+                person.end_session(id);
+                person.ended_last = Some(id.clone());
+                last_alive = last_alive.max(Some(*alive));
+            }
+            person.settle();
+            if person.status == Status::Offline {
+                person.since = last_alive.unwrap_or(now);
+                person.departure = Some(Departure::Expired);
+                self.offline.insert((person.since, person.name.clone()));
+                gone.push((person.name.clone(), rooms));
+            }
+        }
+        gone
     }
 
     fn evict_one_offline(&mut self) -> bool {
@@ -140,14 +354,179 @@ impl People {
     /// The first `n` of [`People::sorted`], without sorting everyone else:
     /// the panel shows a screenful of a list that may hold thousands.
     pub fn first(&self, n: usize) -> Vec<&Person> {
-        let mut all: Vec<&Person> = self.map.values().collect();
-        if n < all.len() {
-            all.select_nth_unstable_by(n, |a, b| order(a, b));
-            all.truncate(n);
-        }
-        all.sort_by(|a, b| order(a, b));
-        all
+        first_of(self.map.values().collect(), n)
     }
+
+    /// How many people are online (or away) in `room`.
+    pub fn count_in_room(&self, room: &str) -> usize {
+        self.map.values().filter(|p| p.is_in(room)).count()
+    }
+
+    /// The first `n` people not in `room`, in the order of [`People::sorted`].
+    pub fn first_outside(&self, room: &str, n: usize) -> Vec<&Person> {
+        first_of(self.map.values().filter(|p| !p.is_in(room)).collect(), n)
+    }
+
+    /// The people online (or away) in `room`, sorted.
+    pub fn in_room(&self, room: &str) -> Vec<&Person> {
+        first_of(self.map.values().filter(|p| p.is_in(room)).collect(), usize::MAX)
+    }
+}
+
+fn first_of(mut all: Vec<&Person>, n: usize) -> Vec<&Person> {
+    if n < all.len() {
+        all.select_nth_unstable_by(n, |a, b| order(a, b));
+        all.truncate(n);
+    }
+    all.sort_by(|a, b| order(a, b));
+    all
+}
+
+/// An offline from a session: ends it, unless it is a replay of one already ended.
+fn offline_of_session(
+    person: &mut Person,
+    id: &str,
+    p: &PresenceIn,
+    ts: Option<DateTime<Utc>>,
+    early: Option<(String, DateTime<Utc>)>,
+    now: DateTime<Utc>,
+) -> bool {
+    if person.ended.iter().any(|e| e == id) {
+        return false;
+    }
+    let live = person.sessions.iter().find(|s| s.id == id).cloned();
+    if let (Some(s), Some(seq)) = (&live, p.seq) {
+        if s.seq.is_some_and(|known| seq <= known) {
+            return false;
+        }
+    }
+    person.end_session(id);
+    person.last_offline_ts = person.last_offline_ts.max(ts);
+    if !person.sessions.is_empty() {
+        // Another terminal of theirs is still here.
+        return true;
+    }
+    let departure = match p.reason {
+        Some(Reason::Quit) => Departure::Quit(p.message.clone()),
+        Some(Reason::Lost) => Departure::Lost,
+        None => Departure::Unsaid,
+    };
+    // Last seen: a will is stamped at connect, so the session's latest sign of life is better.
+    let mut seen = ts.unwrap_or(now);
+    if p.reason != Some(Reason::Quit) {
+        if let Some(s) = &live {
+            seen = seen.max(s.alive);
+        }
+        if let Some((_, at)) = early.filter(|(session, _)| session == id) {
+            seen = seen.max(at);
+        }
+    }
+    person.departure = Some(departure);
+    person.ended_last = Some(id.to_owned());
+    person.since = seen;
+    true
+}
+
+/// An online or away from a session: ordered by its counter; a session not
+/// seen before that is older than the person's last offline is a replay.
+fn online_of_session(
+    person: &mut Person,
+    id: &str,
+    p: &PresenceIn,
+    ts: Option<DateTime<Utc>>,
+    early: Option<(String, DateTime<Utc>)>,
+    now: DateTime<Utc>,
+) -> bool {
+    if person.ended.iter().any(|e| e == id) {
+        return false;
+    }
+    let alive = match early {
+        Some((session, at)) if session == id => at.max(ts.unwrap_or(now)),
+        _ => ts.unwrap_or(now),
+    };
+    match person.sessions.iter_mut().find(|s| s.id == id) {
+        Some(s) => {
+            if let (Some(known), Some(seq)) = (s.seq, p.seq) {
+                if seq <= known {
+                    return false;
+                }
+            }
+            s.seq = p.seq.or(s.seq);
+            s.status = p.status;
+            s.away = p.message.clone();
+            s.rooms = p.rooms.clone();
+            s.refresh = p.refresh;
+            s.alive = s.alive.max(alive);
+        }
+        None => {
+            if let (Some(t), Some(off)) = (ts, person.last_offline_ts) {
+                if t < off && !id.is_empty() {
+                    return false;
+                }
+            }
+            if person.sessions.len() == MAX_SESSIONS {
+                person.sessions.remove(0);
+            }
+            person.sessions.push(Session {
+                id: id.to_owned(),
+                seq: p.seq,
+                status: p.status,
+                away: p.message.clone(),
+                rooms: p.rooms.clone(),
+                refresh: p.refresh,
+                alive,
+            });
+            if person.status == Status::Offline {
+                person.since = ts.unwrap_or(now);
+                person.departure = None;
+            }
+        }
+    }
+    true
+}
+
+/// The changes between two views of one person.
+fn diff(before: Option<&View>, after: &View, person: &Person) -> Vec<Change> {
+    let rooms_of = |v: &View| v.rooms.iter().flatten().cloned().collect::<Vec<_>>();
+    let Some(before) = before else {
+        return vec![match after.status {
+            Status::Offline => Change::Known,
+            _ => Change::Came {
+                rooms: person.notice_rooms(),
+            },
+        }];
+    };
+    let was_here = before.status != Status::Offline;
+    let is_here = after.status != Status::Offline;
+    let mut changes = Vec::new();
+    match (was_here, is_here) {
+        (false, true) => changes.push(Change::Came {
+            rooms: person.notice_rooms(),
+        }),
+        (true, false) => changes.push(Change::Left {
+            departure: person.departure.clone().unwrap_or(Departure::Unsaid),
+            rooms: match &before.rooms {
+                Some(_) => rooms_of(before),
+                None => person.spoke_in.iter().cloned().collect(),
+            },
+        }),
+        (true, true) => {
+            if let (Some(old), Some(new)) = (&before.rooms, &after.rooms) {
+                changes.extend(new.difference(old).cloned().map(Change::Joined));
+                changes.extend(old.difference(new).cloned().map(Change::Parted));
+            }
+            match (before.status, after.status) {
+                (Status::Online, Status::Away) => changes.push(Change::Away(after.away.clone())),
+                (Status::Away, Status::Online) => changes.push(Change::Back),
+                (Status::Away, Status::Away) if before.away != after.away => {
+                    changes.push(Change::Away(after.away.clone()))
+                }
+                _ => {}
+            }
+        }
+        (false, false) => {}
+    }
+    changes
 }
 
 fn order(a: &Person, b: &Person) -> std::cmp::Ordering {
@@ -166,81 +545,5 @@ fn order(a: &Person, b: &Person) -> std::cmp::Ordering {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(status: Status, session: &str) -> PresenceIn {
-        PresenceIn {
-            status,
-            ts: None,
-            session: Some(session.into()),
-        }
-    }
-
-    #[test]
-    fn first_sighting_is_a_change_even_when_offline() {
-        let mut people = People::new(10);
-        let now = crate::app::testing::t0();
-        assert_eq!(
-            people.apply("bob", &p(Status::Offline, "s1"), now),
-            Change::Status(Status::Offline)
-        );
-        assert_eq!(people.apply("bob", &p(Status::Offline, "s1"), now), Change::Unchanged);
-        assert_eq!(
-            people.apply("bob", &p(Status::Online, "s2"), now),
-            Change::Status(Status::Online)
-        );
-    }
-
-    #[test]
-    fn online_while_any_session_is() {
-        let mut people = People::new(10);
-        let now = crate::app::testing::t0();
-        people.apply("bob", &p(Status::Online, "a"), now);
-        assert_eq!(people.apply("bob", &p(Status::Online, "b"), now), Change::Unchanged);
-        assert_eq!(people.apply("bob", &p(Status::Offline, "a"), now), Change::Unchanged);
-        assert_eq!(people.get("bob").unwrap().status, Status::Online);
-        assert_eq!(
-            people.apply("bob", &p(Status::Offline, "b"), now),
-            Change::Status(Status::Offline)
-        );
-    }
-
-    #[test]
-    fn stale_will_of_an_unknown_session_does_not_end_a_live_one() {
-        let mut people = People::new(10);
-        let now = crate::app::testing::t0();
-        people.apply("bob", &p(Status::Online, "new"), now);
-        assert_eq!(people.apply("bob", &p(Status::Offline, "old"), now), Change::Unchanged);
-        assert_eq!(people.get("bob").unwrap().status, Status::Online);
-    }
-
-    #[test]
-    fn capped_list_evicts_offline_people_then_refuses() {
-        let mut people = People::new(2);
-        let now = crate::app::testing::t0();
-        people.apply("a", &p(Status::Offline, "1"), now);
-        people.apply("b", &p(Status::Online, "1"), now);
-        assert!(matches!(
-            people.apply("c", &p(Status::Online, "1"), now),
-            Change::Status(_)
-        ));
-        assert!(people.get("a").is_none());
-        assert_eq!(people.apply("d", &p(Status::Online, "1"), now), Change::Full);
-        assert_eq!(people.len(), 2);
-    }
-
-    #[test]
-    fn sorted_online_first() {
-        let mut people = People::new(10);
-        let now = crate::app::testing::t0();
-        people.apply("zed", &p(Status::Online, "1"), now);
-        people.apply("amy", &p(Status::Offline, "1"), now);
-        people.apply("bob", &p(Status::Online, "1"), now);
-        let names: Vec<_> = people.sorted().iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["bob", "zed", "amy"]);
-        let first: Vec<_> = people.first(2).iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(first, ["bob", "zed"]);
-        assert_eq!(people.online(), 2);
-    }
-}
+#[path = "people_tests.rs"]
+mod tests;

@@ -10,9 +10,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{Conn, Effect, State};
-use crate::protocol::payload::{self, Kind};
+use crate::protocol::payload;
 use crate::protocol::sanitize::{self, Newlines};
-use crate::protocol::{Status, TopicRef};
+use crate::protocol::{Reason, Status, TopicRef};
 
 /// Exit status of a clean quit.
 pub const EXIT_OK: i32 = 0;
@@ -47,6 +47,8 @@ pub(super) struct Quitting {
     deadline: DateTime<Utc>,
     /// The exit status once the quit completes.
     status: i32,
+    /// The quit message, for our `offline`.
+    message: Option<String>,
 }
 
 /// What the status bar shows while quitting.
@@ -91,9 +93,6 @@ impl State {
         if self.quitting.is_some() {
             return;
         }
-        if let Some(text) = message {
-            self.send(self.active, &format!("quit: {text}"), Kind::Action, fx);
-        }
         if let Some(listen) = self.settings.hosting {
             self.notice(
                 format!("the broker on {listen} stops with you: everyone else connected to it is disconnected"),
@@ -105,6 +104,7 @@ impl State {
             phase: Phase::Draining,
             deadline: after(self.now, drain),
             status: EXIT_OK,
+            message,
         });
         let connected = matches!(self.conn, Conn::Connected { .. });
         if !connected && !self.outbox.is_empty() && self.connected_once {
@@ -170,7 +170,9 @@ impl State {
 
     /// Publishes offline and waits for its ack.
     fn leave(&mut self, fx: &mut Vec<Effect>) {
-        let tag = self.publish_presence(Status::Offline, fx);
+        let message = self.quitting.as_ref().and_then(|q| q.message.clone());
+        let tag = self.publish_presence(Status::Offline, Some(Reason::Quit), message.as_deref(), false, fx);
+        self.clear_heartbeat(fx);
         let now = self.now;
         if let Some(q) = &mut self.quitting {
             q.phase = Phase::Offline(tag);

@@ -24,23 +24,13 @@ impl State {
                         fx.push(Effect::Subscribe(vec![(self.topics.chat(&name), self.settings.qos)]));
                     }
                     self.notice(format!("joined #{name}"), fx);
+                    self.presence_changed(fx);
                 }
             }
             Command::Part(name) => self.part(name, fx),
-            Command::Who => {
-                let who: Vec<String> = self
-                    .people
-                    .sorted()
-                    .iter()
-                    .map(|p| format!("{} ({})", crate::protocol::sanitize::name(&p.name), p.status.as_str()))
-                    .collect();
-                let text = if who.is_empty() {
-                    "nobody seen yet".to_owned()
-                } else {
-                    format!("{} people: {}", who.len(), who.join(", "))
-                };
-                self.notice(text, fx);
-            }
+            Command::Who(scope) => self.who(scope.as_deref(), fx),
+            Command::Away(message) => self.set_away(message, false, fx),
+            Command::Back => self.set_back(fx),
             Command::Clear => {
                 if let Some(room) = self.rooms.get_mut(self.active) {
                     room.clear();
@@ -128,5 +118,8 @@ impl State {
             self.active = self.active.saturating_sub(1);
         }
         self.notice(format!("left #{}", room.name), fx);
+        if !is_direct(&room.name) {
+            self.presence_changed(fx);
+        }
     }
 }

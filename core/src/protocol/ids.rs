@@ -48,6 +48,11 @@ impl Entropy {
         message_id(now, self.ids.u128(..))
     }
 
+    /// A random number below `n` (for spreading answers over time).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.ids.u64(..n.max(1))
+    }
+
     /// A fresh pair of keys for a keyed hash (SipHash), different each call.
     pub fn hash_keys(&mut self) -> (u64, u64) {
         self.keys_drawn += 1;

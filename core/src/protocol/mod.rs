@@ -13,5 +13,5 @@ pub mod timestamp;
 pub mod topics;
 
 pub use names::{validate_room, validate_username, NameError};
-pub use payload::{ChatIn, Form, Kind, PresenceIn, Status};
+pub use payload::{ChatIn, Form, Kind, PresenceIn, Reason, Status};
 pub use topics::{TopicRef, Topics};

@@ -11,6 +11,10 @@ pub enum TopicRef<'a> {
     Chat(&'a str),
     Presence(&'a str),
     Direct(&'a str),
+    /// `presence/<user>/alive`: a heartbeat.
+    Alive(&'a str),
+    /// `presence/<user>/rollcall`: someone asks who is online.
+    RollCall(&'a str),
     Other,
 }
 
@@ -42,6 +46,22 @@ impl Topics {
         format!("{}presence/+", self.prefix)
     }
 
+    pub fn alive(&self, user: &str) -> String {
+        format!("{}presence/{user}/alive", self.prefix)
+    }
+
+    pub fn alive_all(&self) -> String {
+        format!("{}presence/+/alive", self.prefix)
+    }
+
+    pub fn roll_call(&self, user: &str) -> String {
+        format!("{}presence/{user}/rollcall", self.prefix)
+    }
+
+    pub fn roll_call_all(&self) -> String {
+        format!("{}presence/+/rollcall", self.prefix)
+    }
+
     pub fn direct(&self, user: &str) -> String {
         format!("{}dm/{user}", self.prefix)
     }
@@ -53,8 +73,16 @@ impl Topics {
         let Some((kind, name)) = rest.split_once('/') else {
             return TopicRef::Other;
         };
-        if name.is_empty() || name.contains('/') {
+        if name.is_empty() {
             return TopicRef::Other;
+        }
+        if let Some((user, beacon)) = name.split_once('/') {
+            return match (kind, beacon) {
+                ("presence", _) if user.is_empty() || beacon.contains('/') => TopicRef::Other,
+                ("presence", "alive") => TopicRef::Alive(user),
+                ("presence", "rollcall") => TopicRef::RollCall(user),
+                _ => TopicRef::Other,
+            };
         }
         match kind {
             "chat" => TopicRef::Chat(name),
@@ -80,6 +108,14 @@ mod tests {
         assert_eq!(t.parse("presence/bob"), TopicRef::Presence("bob"));
         assert_eq!(t.parse("dm/bob"), TopicRef::Direct("bob"));
         assert_eq!(t.parse("chat/a/b"), TopicRef::Other);
+        assert_eq!(t.alive("bob"), "presence/bob/alive");
+        assert_eq!(t.alive_all(), "presence/+/alive");
+        assert_eq!(t.roll_call_all(), "presence/+/rollcall");
+        assert_eq!(t.parse("presence/bob/alive"), TopicRef::Alive("bob"));
+        assert_eq!(t.parse(&t.roll_call("carol")), TopicRef::RollCall("carol"));
+        assert_eq!(t.parse("presence/bob/alive/x"), TopicRef::Other);
+        assert_eq!(t.parse("presence//alive"), TopicRef::Other);
+        assert_eq!(t.parse("presence/bob/other"), TopicRef::Other);
         assert_eq!(t.parse("chat/"), TopicRef::Other);
         assert_eq!(t.parse("weather/x"), TopicRef::Other);
     }
