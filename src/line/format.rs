@@ -98,10 +98,7 @@ impl Formatter {
             (Record::Message { room, message }, true) => message_json(out, room, message),
             (
                 Record::Presence {
-                    user,
-                    event,
-                    retained,
-                    ..
+                    user, event, retained, ..
                 },
                 false,
             ) => super::presence::text(out, &mut self.clock, user, event, *retained),

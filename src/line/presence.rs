@@ -86,7 +86,10 @@ mod tests {
     fn quit_and_lost_read_differently_and_carry_fields() {
         let (text, v) = both(PresenceEvent::Offline(Departure::Quit(Some("gotta go".into()))), false);
         assert!(text.ends_with(" * bob left (gotta go)\n"), "{text}");
-        assert_eq!((&v["status"], &v["reason"], &v["message"]), (&"offline".into(), &"quit".into(), &"gotta go".into()));
+        assert_eq!(
+            (&v["status"], &v["reason"], &v["message"]),
+            (&"offline".into(), &"quit".into(), &"gotta go".into())
+        );
         let (text, v) = both(PresenceEvent::Offline(Departure::Lost), false);
         assert!(text.ends_with(" * bob lost the connection\n"), "{text}");
         assert_eq!((&v["reason"], &v["retained"]), (&"lost".into(), &false.into()));
@@ -122,7 +125,10 @@ mod tests {
     #[test]
     fn hostile_away_messages_are_neutralised() {
         let (text, v) = both(PresenceEvent::Away(Some("\u{1b}[2Jgone\u{202e}".into())), false);
-        assert!(!text.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'), "{text:?}");
+        assert!(
+            !text.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "{text:?}"
+        );
         assert_eq!(v["message"], "\u{1b}[2Jgone\u{202e}");
     }
 }

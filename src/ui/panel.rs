@@ -78,7 +78,10 @@ fn people_lines(state: &State, zone: FixedOffset, height: usize) -> Vec<Line<'_>
         ];
     }
     let total = state.people.len();
-    let room = state.active_room().filter(|r| !is_direct(&r.name)).map(|r| r.name.as_str());
+    let room = state
+        .active_room()
+        .filter(|r| !is_direct(&r.name))
+        .map(|r| r.name.as_str());
     let mut lines = Vec::new();
     let mut left = height;
     if let Some(room) = room {

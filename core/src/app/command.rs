@@ -6,7 +6,10 @@ use crate::protocol::{validate_room, validate_username, NameError};
 pub enum Command {
     Say(String),
     Me(String),
-    Msg { user: String, text: String },
+    Msg {
+        user: String,
+        text: String,
+    },
     Join(String),
     Part(Option<String>),
     /// `/who` (the active room), `/who ROOM`, `/who *` (everyone).
@@ -280,7 +283,10 @@ mod tests {
             ("/names #rust", Ok(Command::Who(Some("#rust".into())))),
             ("/who *", Ok(Command::Who(Some("*".into())))),
             ("/away", Ok(Command::Away(None))),
-            ("/away lunch, back at 2", Ok(Command::Away(Some("lunch, back at 2".into())))),
+            (
+                "/away lunch, back at 2",
+                Ok(Command::Away(Some("lunch, back at 2".into()))),
+            ),
             ("/back", Ok(Command::Back)),
             ("/back x", usage("back")),
             ("/clear", Ok(Command::Clear)),

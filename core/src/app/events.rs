@@ -6,8 +6,8 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use super::key::Key;
-use super::room::Message;
 use super::presence::PresenceEvent;
+use super::room::Message;
 use super::Publish;
 
 /// What the network layer reports.

@@ -20,7 +20,6 @@ pub mod room;
 mod run_command;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
-pub mod who;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -31,6 +30,7 @@ mod tests_keys;
 mod tests_presence;
 #[cfg(test)]
 mod tests_quit;
+pub mod who;
 
 use chrono::{DateTime, Utc};
 
@@ -44,8 +44,8 @@ pub use events::{Conn, Effect, Event, NetEvent, Record};
 use outbox::Outbox;
 pub use outbox::Publish;
 use people::People;
-use quit::Quitting;
 pub use presence::{describe, Away, PresenceEvent, REFRESH_SECS};
+use quit::Quitting;
 pub use quit::{Draining, EXIT_FAILED, EXIT_OK, EXIT_UNSENT};
 use room::{Delivery, Entry, Message, Room};
 

@@ -157,11 +157,16 @@ pub const EXPIRY_SLACK: TimeDelta = TimeDelta::seconds(30);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Online (or away) after being offline or unknown, in these rooms.
-    Came { rooms: Vec<String> },
+    Came {
+        rooms: Vec<String>,
+    },
     Away(Option<String>),
     Back,
     /// Went offline, and how; `rooms`: where they were.
-    Left { departure: Departure, rooms: Vec<String> },
+    Left {
+        departure: Departure,
+        rooms: Vec<String>,
+    },
     Joined(String),
     Parted(String),
     /// Seen for the first time, offline.

@@ -129,7 +129,10 @@ fn sessions_whose_heartbeats_stop_expire_to_offline_at_their_last_sign_of_life()
     let mut people = People::new(10);
     people.apply("bob", &online("s1", 1, &["general"]), t0());
     people.heartbeat("bob", "s1", t0() + TimeDelta::seconds(60));
-    assert!(people.expire(t0() + TimeDelta::seconds(200)).is_empty(), "within 2 refreshes + slack");
+    assert!(
+        people.expire(t0() + TimeDelta::seconds(200)).is_empty(),
+        "within 2 refreshes + slack"
+    );
     let gone = people.expire(t0() + TimeDelta::seconds(60 + 151));
     assert_eq!(gone, [("bob".to_owned(), vec!["general".to_owned()])]);
     let bob = people.get("bob").unwrap();
@@ -168,8 +171,14 @@ fn plain_words_list_people_with_rooms_unknown_and_notices_follow_where_they_spok
 fn online_while_any_session_is_and_a_stale_will_ends_nothing() {
     let mut people = People::new(10);
     people.apply("bob", &online("a", 1, &["x"]), t0());
-    assert_eq!(people.apply("bob", &online("b", 1, &["y"]), t0()), Applied::Changes(vec![Change::Joined("y".into())]));
-    assert_eq!(people.apply("bob", &offline("old", Some(Reason::Lost), None, t0()), t0()), Applied::Ignored);
+    assert_eq!(
+        people.apply("bob", &online("b", 1, &["y"]), t0()),
+        Applied::Changes(vec![Change::Joined("y".into())])
+    );
+    assert_eq!(
+        people.apply("bob", &offline("old", Some(Reason::Lost), None, t0()), t0()),
+        Applied::Ignored
+    );
     assert_eq!(
         changes(people.apply("bob", &offline("a", Some(Reason::Quit), None, t0()), t0())),
         [Change::Parted("x".into())]
@@ -184,7 +193,10 @@ fn away_and_back() {
     let mut away = online("s", 2, &[]);
     away.status = Status::Away;
     away.message = Some("lunch".into());
-    assert_eq!(changes(people.apply("bob", &away, t0())), [Change::Away(Some("lunch".into()))]);
+    assert_eq!(
+        changes(people.apply("bob", &away, t0())),
+        [Change::Away(Some("lunch".into()))]
+    );
     assert_eq!(people.get("bob").unwrap().away.as_deref(), Some("lunch"));
     assert_eq!(changes(people.apply("bob", &online("s", 3, &[]), t0())), [Change::Back]);
 }
@@ -194,7 +206,10 @@ fn capped_list_evicts_offline_people_then_refuses() {
     let mut people = People::new(2);
     people.apply("a", &offline("1", None, None, t0()), t0());
     people.apply("b", &online("1", 1, &[]), t0());
-    assert!(matches!(people.apply("c", &online("1", 1, &[]), t0()), Applied::Changes(_)));
+    assert!(matches!(
+        people.apply("c", &online("1", 1, &[]), t0()),
+        Applied::Changes(_)
+    ));
     assert!(people.get("a").is_none());
     assert_eq!(people.apply("d", &online("1", 1, &[]), t0()), Applied::Full);
     assert_eq!(people.len(), 2);

@@ -140,7 +140,10 @@ impl State {
 
     /// `/away [message]` (and auto-away).
     pub(super) fn set_away(&mut self, message: Option<String>, auto: bool, fx: &mut Vec<Effect>) {
-        let shown = message.as_deref().map(|m| format!(" ({})", sanitize::name(m))).unwrap_or_default();
+        let shown = message
+            .as_deref()
+            .map(|m| format!(" ({})", sanitize::name(m)))
+            .unwrap_or_default();
         self.own.away = Some(Away { message, auto });
         let how = if auto { "idle: " } else { "" };
         self.notice(format!("{how}you are marked away{shown}; /back to return"), fx);
@@ -362,7 +365,9 @@ impl State {
         if validate_username(user).is_err() {
             return;
         }
-        let Some(beacon) = payload::decode_beacon(bytes) else { return };
+        let Some(beacon) = payload::decode_beacon(bytes) else {
+            return;
+        };
         // Live: it arrived now. Retained: believe its time, never later than now.
         let at = if retained {
             beacon.ts.unwrap_or(self.now).min(self.now)
@@ -375,7 +380,9 @@ impl State {
     /// Someone asks who is online: answer once, after a random moment, unless
     /// we just did.
     pub(super) fn roll_call_arrived(&mut self, user: &str, bytes: &[u8]) {
-        let Some(beacon) = payload::decode_beacon(bytes) else { return };
+        let Some(beacon) = payload::decode_beacon(bytes) else {
+            return;
+        };
         if user == self.me() && beacon.session.as_str() == self.session.as_deref().unwrap_or("") {
             return;
         }
@@ -398,12 +405,23 @@ impl State {
     }
 
     /// Shows one change: a line in line mode, notices in the rooms concerned in the UI.
-    fn tell(&mut self, user: &str, change: Change, ts: DateTime<Utc>, retained: bool, news: bool, fx: &mut Vec<Effect>) {
+    fn tell(
+        &mut self,
+        user: &str,
+        change: Change,
+        ts: DateTime<Utc>,
+        retained: bool,
+        news: bool,
+        fx: &mut Vec<Effect>,
+    ) {
         let (event, rooms) = match change {
             Change::Came { rooms } => (PresenceEvent::Online, rooms),
             Change::Known => {
                 let departure = self.people.get(user).and_then(|p| p.departure.clone());
-                (PresenceEvent::Offline(departure.unwrap_or(Departure::Unsaid)), Vec::new())
+                (
+                    PresenceEvent::Offline(departure.unwrap_or(Departure::Unsaid)),
+                    Vec::new(),
+                )
             }
             Change::Away(m) => (PresenceEvent::Away(m), self.rooms_of(user)),
             Change::Back => (PresenceEvent::Back, self.rooms_of(user)),

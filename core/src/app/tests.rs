@@ -26,7 +26,17 @@ fn on_connect_publishes_online_then_subscribes_everything() {
         panic!("{fx:?}")
     };
     let names: Vec<&str> = topics.iter().map(|(t, _)| t.as_str()).collect();
-    assert_eq!(names, ["presence/+", "presence/+/alive", "presence/+/rollcall", "dm/alice", "chat/general", "chat/rust"]);
+    assert_eq!(
+        names,
+        [
+            "presence/+",
+            "presence/+/alive",
+            "presence/+/rollcall",
+            "dm/alice",
+            "chat/general",
+            "chat/rust"
+        ]
+    );
     assert_eq!(state.conn, Conn::Connected { ready: true });
 }
 
@@ -193,7 +203,10 @@ fn a_stale_will_for_me_is_answered_with_online() {
     let stale = encode_presence("alice", Status::Offline, t0(), "old-session");
     let mut fx = arrive(&mut state, "presence/alice", &stale);
     fx.extend(state.update(Event::Wake, t0()));
-    let p: Vec<_> = publishes(&fx).into_iter().filter(|p| p.topic == "presence/alice").collect();
+    let p: Vec<_> = publishes(&fx)
+        .into_iter()
+        .filter(|p| p.topic == "presence/alice")
+        .collect();
     assert_eq!(p.len(), 1);
     assert_eq!(decode_presence(&p[0].payload).unwrap().status, Status::Online);
 }

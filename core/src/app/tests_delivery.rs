@@ -87,7 +87,10 @@ fn a_stale_will_keeps_me_online_in_my_own_people_list() {
         &encode_presence("alice", Status::Offline, t0(), "old"),
     );
     fx.extend(state.update(Event::Wake, t0()));
-    let again: Vec<_> = publishes(&fx).into_iter().filter(|p| p.topic == "presence/alice").collect();
+    let again: Vec<_> = publishes(&fx)
+        .into_iter()
+        .filter(|p| p.topic == "presence/alice")
+        .collect();
     assert_eq!(again.len(), 1, "online again: {fx:?}");
     assert_eq!(state.people.get("alice").unwrap().status, Status::Online);
 }

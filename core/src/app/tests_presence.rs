@@ -58,21 +58,37 @@ fn notices_land_only_in_the_rooms_the_person_is_in() {
     connect(&mut state);
     state.active = 1; // rust on screen
     let before = (notices(&state, 0).len(), notices(&state, 1).len());
-    deliver(&mut state, "presence/bob", &bob(Status::Online, 1, &["general"], None, None), false, at(1));
+    deliver(
+        &mut state,
+        "presence/bob",
+        &bob(Status::Online, 1, &["general"], None, None),
+        false,
+        at(1),
+    );
     let quit = bob(Status::Offline, 2, &["general"], Some(Reason::Quit), Some("gotta go"));
     deliver(&mut state, "presence/bob", &quit, false, at(2));
     assert_eq!(
         notices(&state, 0)[before.0..],
         ["bob is online".to_owned(), "bob left (gotta go)".to_owned()]
     );
-    assert_eq!(notices(&state, 1).len(), before.1, "nothing in #rust, where bob never was");
+    assert_eq!(
+        notices(&state, 1).len(),
+        before.1,
+        "nothing in #rust, where bob never was"
+    );
 }
 
 #[test]
 fn a_lost_connection_reads_differently_and_reaches_an_open_direct_conversation() {
     let mut state = tui_state();
     connect(&mut state);
-    deliver(&mut state, "presence/bob", &bob(Status::Online, 1, &["rust"], None, None), false, at(1));
+    deliver(
+        &mut state,
+        "presence/bob",
+        &bob(Status::Online, 1, &["rust"], None, None),
+        false,
+        at(1),
+    );
     type_line(&mut state, "/msg bob hi");
     let direct = state.rooms.iter().position(|r| r.name == "@bob").unwrap();
     let will = bob(Status::Offline, 0, &[], Some(Reason::Lost), None);
@@ -87,13 +103,38 @@ fn joining_and_parting_are_told_in_that_room_and_the_state_found_on_arrival_is_n
     connect(&mut state);
     let count = |s: &State| notices(s, 0).len() + notices(s, 1).len();
     let quiet = count(&state);
-    deliver(&mut state, "presence/bob", &bob(Status::Online, 3, &["general"], None, None), true, at(1));
+    deliver(
+        &mut state,
+        "presence/bob",
+        &bob(Status::Online, 3, &["general"], None, None),
+        true,
+        at(1),
+    );
     assert_eq!(count(&state), quiet, "retained: learnt, not news");
-    deliver(&mut state, "presence/bob", &bob(Status::Online, 4, &["general", "rust"], None, None), false, at(2));
+    deliver(
+        &mut state,
+        "presence/bob",
+        &bob(Status::Online, 4, &["general", "rust"], None, None),
+        false,
+        at(2),
+    );
     assert_eq!(notices(&state, 1).last().unwrap(), "bob joined #rust");
-    deliver(&mut state, "presence/bob", &bob(Status::Online, 5, &["rust"], None, None), false, at(3));
+    deliver(
+        &mut state,
+        "presence/bob",
+        &bob(Status::Online, 5, &["rust"], None, None),
+        false,
+        at(3),
+    );
     assert_eq!(notices(&state, 0).last().unwrap(), "bob left #general");
-    let names = |room| state.people.in_room(room).iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    let names = |room| {
+        state
+            .people
+            .in_room(room)
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names("rust"), ["alice", "bob"]);
     assert_eq!(names("general"), ["alice"]);
     // A roll-call answer (a repeat) of someone not seen before is no news either.
@@ -113,15 +154,24 @@ fn our_presence_says_our_rooms_and_follows_join_part_away_and_back() {
     let mut state = tui_state();
     let fx = connect(&mut state);
     let first = &own_presence(&fx)[0];
-    assert_eq!(first.rooms.as_deref(), Some(&["general".to_owned(), "rust".to_owned()][..]));
+    assert_eq!(
+        first.rooms.as_deref(),
+        Some(&["general".to_owned(), "rust".to_owned()][..])
+    );
     assert_eq!((first.seq, first.refresh), (Some(1), Some(REFRESH_SECS)));
     let joined = own_presence(&type_line(&mut state, "/join ops"));
     assert_eq!(joined[0].rooms.as_ref().unwrap().len(), 3);
     assert_eq!(joined[0].seq, Some(2));
     let parted = own_presence(&type_line(&mut state, "/part rust"));
-    assert_eq!(parted[0].rooms.as_deref(), Some(&["general".to_owned(), "ops".to_owned()][..]));
+    assert_eq!(
+        parted[0].rooms.as_deref(),
+        Some(&["general".to_owned(), "ops".to_owned()][..])
+    );
     let away = own_presence(&type_line(&mut state, "/away lunch"));
-    assert_eq!((away[0].status, away[0].message.as_deref()), (Status::Away, Some("lunch")));
+    assert_eq!(
+        (away[0].status, away[0].message.as_deref()),
+        (Status::Away, Some("lunch"))
+    );
     assert_eq!(state.people.get("alice").unwrap().status, Status::Away);
     let back = own_presence(&type_line(&mut state, "/back"));
     assert_eq!((back[0].status, back[0].message.as_deref()), (Status::Online, None));
@@ -147,7 +197,12 @@ fn auto_away_after_idle_and_the_next_key_brings_us_back() {
 fn heartbeats_go_out_every_refresh_and_are_cleared_on_quit() {
     let mut state = tui_state();
     connect(&mut state);
-    let beats = |fx: &[Effect]| publishes(fx).iter().filter(|p| p.topic == "presence/alice/alive").count();
+    let beats = |fx: &[Effect]| {
+        publishes(fx)
+            .iter()
+            .filter(|p| p.topic == "presence/alice/alive")
+            .count()
+    };
     let mut sent = 0;
     let mut now = t0();
     while now <= at(600) {
@@ -223,21 +278,40 @@ fn roll_calls_are_answered_once_after_a_jitter_with_a_repeat() {
     assert!(own_presence(&fx).is_empty(), "answered 2 s ago: that answer stands");
     deliver(&mut state, "presence/erin/rollcall", &call, false, at(9));
     let fx = state.update(Event::Wake, at(9) + TimeDelta::milliseconds(600));
-    assert_eq!(own_presence(&fx).len(), 1, "a roll call after the quiet time is answered");
+    assert_eq!(
+        own_presence(&fx).len(),
+        1,
+        "a roll call after the quiet time is answered"
+    );
 }
 
 #[test]
 fn after_a_reconnect_the_list_is_rebuilt_and_unknown_meanwhile() {
     let mut state = tui_state();
     connect(&mut state);
-    deliver(&mut state, "presence/bob", &bob(Status::Online, 1, &["general"], None, None), false, at(1));
+    deliver(
+        &mut state,
+        "presence/bob",
+        &bob(Status::Online, 1, &["general"], None, None),
+        false,
+        at(1),
+    );
     assert!(state.presence_known());
     lose(&mut state, std::time::Duration::from_secs(1));
     assert!(!state.presence_known(), "while disconnected, who is here is unknown");
     let quiet = notices(&state, 0).len();
     reconnect(&mut state, "s2");
-    assert!(state.people.get("bob").is_none(), "bob is listed again only if the broker says so");
-    deliver(&mut state, "presence/bob", &bob(Status::Online, 1, &["general"], None, None), true, at(2));
+    assert!(
+        state.people.get("bob").is_none(),
+        "bob is listed again only if the broker says so"
+    );
+    deliver(
+        &mut state,
+        "presence/bob",
+        &bob(Status::Online, 1, &["general"], None, None),
+        true,
+        at(2),
+    );
     assert!(state.people.get("bob").is_some());
     assert!(
         !notices(&state, 0)[quiet..].iter().any(|n| n.contains("bob")),

@@ -27,9 +27,10 @@ impl State {
                 (format!("#{}", sanitize::name(room)), self.people.in_room(room))
             }
             None => match self.active_room() {
-                Some(room) if !is_direct(&room.name) => {
-                    (format!("#{}", sanitize::name(&room.name)), self.people.in_room(&room.name))
-                }
+                Some(room) if !is_direct(&room.name) => (
+                    format!("#{}", sanitize::name(&room.name)),
+                    self.people.in_room(&room.name),
+                ),
                 _ => ("everyone seen".into(), self.people.sorted()),
             },
         };

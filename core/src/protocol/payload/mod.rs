@@ -8,8 +8,8 @@ mod strict;
 
 pub use chat::{decode_chat, decode_chat_without_fast_path, encode_chat, ChatIn, Form, Kind};
 pub use presence::{
-    decode_beacon, decode_presence, encode_beacon, encode_presence, Beacon, PresenceError, PresenceIn, PresenceOut, Reason,
-    Status, MAX_PRESENCE_MESSAGE_CHARS,
+    decode_beacon, decode_presence, encode_beacon, encode_presence, Beacon, PresenceError, PresenceIn, PresenceOut,
+    Reason, Status, MAX_PRESENCE_MESSAGE_CHARS,
 };
 
 pub const PROTOCOL_VERSION: u64 = 1;

@@ -208,7 +208,10 @@ pub fn decode_presence(bytes: &[u8]) -> Result<PresenceIn, PresenceError> {
     Ok(PresenceIn {
         status,
         ts: p.ts.as_deref().and_then(parse_ts),
-        session: p.session.map(Cow::into_owned).filter(|s| !s.is_empty() && s.len() <= 64),
+        session: p
+            .session
+            .map(Cow::into_owned)
+            .filter(|s| !s.is_empty() && s.len() <= 64),
         seq: p.seq.as_ref().and_then(serde_json::Value::as_u64),
         reason,
         message,
