@@ -21,11 +21,11 @@ fn a_killed_client_goes_offline_and_late_joiners_see_it_retained() {
         bob.kill_hard();
         alice
             .stdout
-            .wait_for("with bob's will", WAIT, |l| l.ends_with(" * bob went offline"));
+            .wait_for("with bob's will", WAIT, |l| l.ends_with(" * bob lost the connection"));
 
-        let mut carol = Komunikator::join(broker, "carol", &[]);
+        let mut carol = Komunikator::join(broker, "carol", &["--json"]);
         carol.stdout.wait_for("with bob's retained offline", WAIT, |l| {
-            l.contains(" * bob went offline (last seen ")
+            l.contains(r#""user":"bob","status":"offline","reason":"lost""#) && l.contains(r#""retained":true"#)
         });
         carol.quit();
         alice.quit();
@@ -136,9 +136,7 @@ fn a_clean_exit_publishes_offline_itself_and_others_see_it() {
             leaves_cleanly_without_its_will(broker, &mut watcher, "bob", how);
             alice
                 .stdout
-                .wait_for_count("with bob going offline", round + 1, WAIT, |l| {
-                    l.ends_with(" * bob went offline")
-                });
+                .wait_for_count("with bob leaving", round + 1, WAIT, |l| l.ends_with(" * bob left"));
         }
         alice.quit();
     });

@@ -97,7 +97,7 @@ fn tls_with_a_private_ca_lets_two_clients_chat() {
     bob.send_line("hi alice");
     alice.expect_stdout("<bob> hi alice", SOON);
     bob.quit();
-    alice.expect_stdout("bob went offline", SOON);
+    alice.expect_stdout("bob left", SOON);
     alice.quit();
 }
 
@@ -288,7 +288,7 @@ fn the_topic_prefix_covers_chat_presence_and_the_will() {
     drop(bob);
     let will = watcher.expect("acme/presence/bob {", SOON);
     assert!(will.contains("\"offline\""), "{will}");
-    alice.expect_stdout("bob went offline", SOON);
+    alice.expect_stdout("bob lost the connection", SOON);
     let outside: Vec<&String> = watcher
         .seen()
         .iter()

@@ -50,7 +50,7 @@ fn typing_in_the_full_screen_ui_reaches_another_client_and_back() {
 
         tmux.keys("alice", &["C-c"]);
         bob.stdout
-            .wait_for("alice going offline", WAIT, |l| l.ends_with("* alice went offline"));
+            .wait_for("alice going offline", WAIT, |l| l.ends_with("* alice left"));
         let until = Instant::now() + WAIT;
         while tmux.alive("alice") {
             assert!(Instant::now() < until, "the UI did not exit after Ctrl-C");

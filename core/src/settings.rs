@@ -23,6 +23,8 @@ pub struct Settings {
     pub drain_timeout: Duration,
     pub topic_prefix: String,
     pub bell: bool,
+    /// Between our presence heartbeats (zero: the default, 60 s).
+    pub heartbeat: Duration,
     /// Marked away after this long without a key; `None`: never.
     pub auto_away: Option<Duration>,
     /// Messages kept per room.

@@ -52,6 +52,13 @@ pub fn parse_drain_timeout(s: &str) -> Result<Duration, String> {
     }
 }
 
+pub fn parse_heartbeat(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<u32>() {
+        Ok(t @ 10..=3600) => Ok(Duration::from_secs(t.into())),
+        _ => Err("heartbeat must be 10 to 3600 seconds".into()),
+    }
+}
+
 pub fn parse_auto_away(s: &str) -> Result<Duration, String> {
     match s.trim().parse::<u32>() {
         Ok(m @ 0..=1440) => Ok(Duration::from_secs(u64::from(m) * 60)),

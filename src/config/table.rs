@@ -91,6 +91,14 @@ macro_rules! settings_table {
                 settings: |v| v, default |_| false,
                 print: |v| Some(v.to_string()),
             },
+            /// Seconds between presence heartbeats: others see your "last seen" at most this early after a lost connection, and drop you this long times 2.5 after the heartbeats stop [default: 60]
+            heartbeat: Duration {
+                flag: Option<Duration> [value_name = "SECONDS", value_parser = parse_heartbeat, display_order = 65] => |v| v,
+                env: [],
+                key: "heartbeat", i64 => |n| parse_heartbeat(&n.to_string()),
+                settings: |v| v, default |_| Duration::from_secs(60),
+                print: |v: &Duration| Some(v.as_secs().to_string()),
+            },
             /// Mark yourself away after this many minutes without typing (the next key brings you back); 0 = never [default: 0]
             auto_away: Duration {
                 flag: Option<Duration> [value_name = "MINUTES", value_parser = parse_auto_away, display_order = 95] => |v| v,

@@ -50,7 +50,15 @@ fn a_lost_connection_shows_reconnecting_with_countdown_and_reason_then_renews_ev
         .collect();
     assert_eq!(
         subscribed,
-        ["presence/+", "dm/alice", "chat/general", "chat/rust", "chat/later"]
+        [
+            "presence/+",
+            "presence/+/alive",
+            "presence/+/rollcall",
+            "dm/alice",
+            "chat/general",
+            "chat/rust",
+            "chat/later"
+        ]
     );
     assert_eq!(state.conn, Conn::Connected { ready: true });
     assert!(screen(&state, 120, 10).contains(" connected "));

@@ -300,16 +300,20 @@ fn one_name_in_two_terminals_is_online_while_either_session_is() {
         carol.send_line("/who");
         carol
             .stderr
-            .wait_for("listing alice online", WAIT, |l| l.contains("alice (online)"));
+            .wait_for("listing alice online", WAIT, |l| l.ends_with("● alice"));
         assert!(
-            !carol.stdout.seen().iter().any(|l| l.ends_with(" * alice went offline")),
+            !carol
+                .stdout
+                .seen()
+                .iter()
+                .any(|l| l.ends_with(" * alice lost the connection")),
             "carol saw alice go offline while a session was live:\n{}",
             carol.stdout.seen().join("\n")
         );
 
         second.kill_hard();
         carol.stdout.wait_for("with alice going offline", WAIT, |l| {
-            l.ends_with(" * alice went offline")
+            l.ends_with(" * alice lost the connection")
         });
         carol.quit();
     });

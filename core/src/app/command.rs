@@ -131,9 +131,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "who",
         aliases: &["names"],
         args: Args::OptionalText(Command::Who),
-        usage: "/who [ROOM|*]",
-        about: "who is in the room (* everyone)",
-        full: "who is in the active room (or ROOM; `*` lists everyone seen), with status, away message and last seen",
+        usage: "/who [ROOM]",
+        about: "who is here (/who * for everyone)",
+        full: "who is in the active room (or ROOM), with status and away message; `/who *` lists everyone seen, with last seen",
     },
     CommandSpec {
         name: "away",

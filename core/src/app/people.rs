@@ -150,8 +150,6 @@ const MAX_SESSIONS: usize = 8;
 const MAX_ENDED: usize = 16;
 /// Heartbeats remembered for people not seen yet (they may come first).
 const MAX_EARLY_HEARTBEATS: usize = 1_000;
-/// Slack on top of two missed heartbeats before a session counts as gone.
-pub const EXPIRY_SLACK: TimeDelta = TimeDelta::seconds(30);
 
 /// What an update changed, for notices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,8 +303,8 @@ impl People {
         }
     }
 
-    /// Ends the sessions whose heartbeats stopped (two missed plus
-    /// [`EXPIRY_SLACK`]); returns who went offline by it.
+    /// Ends the sessions whose heartbeats stopped (none for two and a half
+    /// intervals); returns who went offline by it, with the rooms they were in.
     pub fn expire(&mut self, now: DateTime<Utc>) -> Vec<(String, Vec<String>)> {
         let mut gone = Vec::new();
         for person in self.map.values_mut() {
@@ -315,7 +313,7 @@ impl People {
                 .iter()
                 .filter_map(|s| {
                     let refresh = TimeDelta::seconds(i64::from(s.refresh?));
-                    (now - s.alive > refresh * 2 + EXPIRY_SLACK).then(|| (s.id.clone(), s.alive))
+                    (now - s.alive > refresh * 5 / 2).then(|| (s.id.clone(), s.alive))
                 })
                 .collect();
             if stale.is_empty() {

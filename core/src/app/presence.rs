@@ -10,8 +10,9 @@ use super::{is_direct, Conn, Effect, Publish, Record, State};
 use crate::protocol::payload::{self, PresenceError, PresenceOut};
 use crate::protocol::{sanitize, validate_username, Reason, Status};
 
-/// Seconds between our heartbeats (`presence/<me>/alive`): the bound on how
-/// early "last seen" may be for someone whose connection was lost.
+/// Seconds between our heartbeats (`presence/<me>/alive`) unless
+/// `--heartbeat` says otherwise: the bound on how early "last seen" may be
+/// for someone whose connection was lost.
 pub const REFRESH_SECS: u32 = 60;
 /// How long after subscribing our own retained presence must come back
 /// through `presence/+` before we decide the broker does not deliver retained
@@ -23,7 +24,7 @@ const ANSWER_JITTER_MS: u64 = 500;
 const ANSWER_SUPPRESS: TimeDelta = TimeDelta::seconds(5);
 /// Someone else's `offline` for our name is corrected at most this often.
 const REPAIR_INTERVAL: TimeDelta = TimeDelta::seconds(10);
-/// How often sessions whose heartbeats stopped are looked for.
+/// How often sessions whose heartbeats stopped are looked for, at most.
 const SWEEP_INTERVAL: TimeDelta = TimeDelta::seconds(15);
 
 /// What we say about ourselves, and the timers that keep it true.
@@ -96,7 +97,7 @@ impl State {
         let due = |at: Option<DateTime<Utc>>| at.is_some_and(|at| at <= now);
         let connected = matches!(self.conn, Conn::Connected { .. }) && !self.is_quitting();
         if due(self.own.heartbeat_at) {
-            self.own.heartbeat_at = Some(now + TimeDelta::seconds(i64::from(REFRESH_SECS)));
+            self.own.heartbeat_at = Some(now + TimeDelta::seconds(i64::from(self.refresh_secs())));
             if connected {
                 self.publish_heartbeat(fx);
             }
@@ -122,7 +123,7 @@ impl State {
             }
         }
         if due(self.own.sweep_at) {
-            self.own.sweep_at = Some(now + SWEEP_INTERVAL);
+            self.own.sweep_at = Some(now + self.sweep_interval());
             self.sweep(fx);
         }
         if due(self.auto_away_at()) {
@@ -167,6 +168,20 @@ impl State {
         }
     }
 
+    /// Our heartbeat interval in seconds.
+    pub fn refresh_secs(&self) -> u32 {
+        match self.settings.heartbeat.as_secs() {
+            0 => REFRESH_SECS,
+            secs => secs.min(u64::from(u32::MAX)) as u32,
+        }
+    }
+
+    /// Sweeps come often enough for the shortest expiry we announce, and at
+    /// most every [`SWEEP_INTERVAL`].
+    fn sweep_interval(&self) -> TimeDelta {
+        TimeDelta::seconds(i64::from(self.refresh_secs() / 2).clamp(5, SWEEP_INTERVAL.num_seconds()))
+    }
+
     fn own_status(&self) -> Status {
         if self.own.away.is_some() {
             Status::Away
@@ -203,7 +218,7 @@ impl State {
         out.reason = reason;
         out.message = message;
         out.rooms = Some(&rooms);
-        out.refresh = (status != Status::Offline).then_some(REFRESH_SECS);
+        out.refresh = (status != Status::Offline).then_some(self.refresh_secs());
         out.repeat = repeat;
         let bytes = out.encode();
         // What we publish is what others see: our own entry follows at once
@@ -275,7 +290,7 @@ impl State {
         self.own.seq = 0;
         self.own.last_input.get_or_insert(self.now);
         self.own.heartbeat_at = Some(self.now);
-        self.own.sweep_at = Some(self.now + SWEEP_INTERVAL);
+        self.own.sweep_at = Some(self.now + self.sweep_interval());
         self.own.answer_at = None;
         self.own.repair_at = None;
     }
