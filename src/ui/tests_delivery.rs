@@ -51,8 +51,8 @@ fn a_lost_connection_shows_reconnecting_with_countdown_and_reason_then_renews_ev
     assert_eq!(
         subscribed,
         [
-            "presence/+",
             "presence/+/alive",
+            "presence/+",
             "presence/+/rollcall",
             "dm/alice",
             "chat/general",

@@ -107,15 +107,19 @@ fn bridge_client_id(from: u16, to: u16) -> String {
 }
 
 /// Configuration lines for a bridge from the broker on `from` to the one on
-/// `to`: every topic both ways at QoS 1. `try_private`: the remote broker
-/// knows it is a bridge and sends nothing back over the same connection.
+/// `to`: the README's example (`examples/bridge/bridge.conf`) with this
+/// address and client id.
 fn bridge(from: u16, to: u16) -> String {
-    format!(
-        "connection to-{to}\naddress 127.0.0.1:{to}\ntopic # both 1\ncleansession true\n\
-         remote_clientid {}\nbridge_protocol_version mqttv311\ntry_private true\n\
-         start_type automatic\nrestart_timeout 1\n",
-        bridge_client_id(from, to)
-    )
+    let example = include_str!("../../examples/bridge/bridge.conf");
+    let replaced = example
+        .replace("connection komunikator-first", &format!("connection to-{to}"))
+        .replace("address first.example.org:1883", &format!("address 127.0.0.1:{to}"))
+        .replace(
+            "remote_clientid komunikator-bridge-second",
+            &format!("remote_clientid {}", bridge_client_id(from, to)),
+        );
+    assert!(replaced.contains(&format!("127.0.0.1:{to}")) && replaced.contains(&bridge_client_id(from, to)));
+    replaced
 }
 
 /// Waits until the bridge of `broker` to the broker on `to` is connected

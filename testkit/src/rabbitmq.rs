@@ -119,24 +119,24 @@ fn node_name(mqtt_port: u16) -> String {
     format!("kt{mqtt_port}@localhost")
 }
 
-/// `rabbitmq.conf`. `loopback_users = none` and the MQTT default user let
-/// anonymous MQTT clients in as `guest`. The log goes to standard output
-/// (into `node.log`), without colours.
+/// `rabbitmq.conf`: the README's example (`examples/rabbitmq/rabbitmq.conf`)
+/// on loopback and these ports, with the log on standard output (into
+/// `node.log`), without colours.
 fn config(mqtt_port: u16, amqp_port: u16) -> String {
-    format!(
-        "listeners.tcp.default = 127.0.0.1:{amqp_port}\n\
-         mqtt.listeners.tcp.default = 127.0.0.1:{mqtt_port}\n\
-         mqtt.allow_anonymous = true\n\
-         mqtt.default_user = guest\n\
-         mqtt.default_pass = guest\n\
-         mqtt.vhost = /\n\
-         mqtt.exchange = amq.topic\n\
-         loopback_users = none\n\
-         log.file = false\n\
-         log.console = true\n\
-         log.console.level = info\n\
-         log.console.use_colors = off\n"
-    )
+    let example = include_str!("../../examples/rabbitmq/rabbitmq.conf");
+    assert!(
+        example.contains("listeners.tcp.default = 5672\n") && example.contains("mqtt.listeners.tcp.default = 1883\n")
+    );
+    let config = example
+        .replace(
+            "mqtt.listeners.tcp.default = 1883\n",
+            &format!("mqtt.listeners.tcp.default = 127.0.0.1:{mqtt_port}\n"),
+        )
+        .replace(
+            "\nlisteners.tcp.default = 5672\n",
+            &format!("\nlisteners.tcp.default = 127.0.0.1:{amqp_port}\n"),
+        );
+    format!("{config}log.file = false\nlog.console = true\nlog.console.level = info\nlog.console.use_colors = off\n")
 }
 
 /// Writes the node's directory and starts it on a free MQTT port; it is not

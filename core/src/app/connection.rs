@@ -66,9 +66,11 @@ impl State {
         // one (and its coming back tells that wildcards get retained messages).
         self.publish_own_presence(false, fx);
         let qos = self.settings.qos;
+        // Heartbeats first: a retained will then finds its session's last
+        // heartbeat already known, and its "last seen" is right at once.
         let mut topics = vec![
-            (self.topics.presence_all(), 1),
             (self.topics.alive_all(), 0),
+            (self.topics.presence_all(), 1),
             (self.topics.roll_call_all(), 0),
             (self.topics.direct(self.me()), 1),
         ];

@@ -3,6 +3,8 @@
 //! rooms concerned only, lines in line mode. Timers come back through
 //! [`State::wake_at`] and [`Event::Wake`](super::Event::Wake).
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::people::{Applied, Change, Departure};
@@ -44,6 +46,11 @@ pub struct Own {
     sweep_at: Option<DateTime<Utc>>,
     /// Roll calls we sent this run (for tests and the log).
     pub roll_calls: u32,
+    /// Connections made this run.
+    connections: u32,
+    /// Who was online when our connection dropped: seeing them online again
+    /// after our reconnect is no news.
+    was_here: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,6 +293,16 @@ impl State {
     /// Connected (a clean session): the list is rebuilt from what the broker
     /// says now; we say who we are, then listen.
     pub(super) fn presence_connected(&mut self) {
+        self.own.connections += 1;
+        if self.own.connections > 1 {
+            self.own.was_here = self
+                .people
+                .sorted()
+                .iter()
+                .take_while(|p| p.status != Status::Offline)
+                .map(|p| p.name.clone())
+                .collect();
+        }
         self.people.clear();
         self.own.seq = 0;
         self.own.last_input.get_or_insert(self.now);
@@ -355,8 +372,10 @@ impl State {
                 return;
             }
         };
-        // The state the broker kept, or a repeat for a roll call: learnt, not news.
-        let news = !retained && !presence.repeat;
+        // The state the broker kept, or a repeat for a roll call: learnt, not
+        // news; nor is someone online again whom we saw online before our reconnect.
+        let back_again = self.own.was_here.remove(user);
+        let news = !retained && !presence.repeat && !back_again;
         let ts = presence.ts.map_or(self.now, |t| t.min(self.now));
         for change in changes {
             self.tell(user, change, ts, retained, news, fx);
@@ -444,7 +463,11 @@ impl State {
             Change::Joined(room) => (PresenceEvent::Joined(room.clone()), vec![room]),
             Change::Parted(room) => (PresenceEvent::Parted(room.clone()), vec![room]),
         };
-        if self.line_mode() {
+        if let crate::settings::Mode::Line { json } = self.settings.mode {
+            if !news && !json && self.own.connections > 1 {
+                // Text lines for the list found on arrival: only at start, not after each reconnect.
+                return;
+            }
             let ts = match (&event, self.people.get(user)) {
                 (PresenceEvent::Offline(_), Some(p)) => p.since,
                 _ => ts,

@@ -29,8 +29,8 @@ fn on_connect_publishes_online_then_subscribes_everything() {
     assert_eq!(
         names,
         [
-            "presence/+",
             "presence/+/alive",
+            "presence/+",
             "presence/+/rollcall",
             "dm/alice",
             "chat/general",
