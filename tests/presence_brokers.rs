@@ -138,7 +138,8 @@ fn on_a_rabbitmq_cluster_a_crashed_node_loses_wills_but_not_the_truth() {
         .wait_for("bob, on the other node", WAIT, |l| l.ends_with(" * bob is online"));
     alice.send_line("across nodes");
     second.stop(); // the node crashes: bob's will dies with it
-    bob.stderr.wait_for("bob losing his node", WAIT, |l| l.contains("reconnecting"));
+    bob.stderr
+        .wait_for("bob losing his node", WAIT, |l| l.contains("reconnecting"));
     // Either alice saw bob's heartbeats stop, or (the surviving node may drop
     // its clients too) she reconnected and rebuilt her list without him.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);

@@ -25,7 +25,7 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
             chat(state, index, chat_in, fx);
         }
         TopicRef::Presence(user) => state.presence_arrived(user, payload, retained, fx),
-        TopicRef::Alive(user) => state.heartbeat_arrived(user, payload, retained),
+        TopicRef::Alive(user) => state.heartbeat_arrived(user, payload, retained, fx),
         TopicRef::RollCall(user) => state.roll_call_arrived(user, payload),
         TopicRef::Direct(_) | TopicRef::Other => {}
     }

@@ -54,6 +54,9 @@ pub struct Person {
     ended: VecDeque<String>,
     /// The session whose end made the person offline (its heartbeat may still tell last seen).
     ended_last: Option<String>,
+    /// Sessions dropped because their heartbeats stopped: one that beats
+    /// again (a suspended laptop whose connection survived) comes back.
+    expired: Vec<Session>,
     /// The newest `ts` this person's offline presence carried.
     last_offline_ts: Option<DateTime<Utc>>,
 }
@@ -71,6 +74,7 @@ impl Person {
             sessions: Vec::new(),
             ended: VecDeque::new(),
             ended_last: None,
+            expired: Vec::new(),
             last_offline_ts: None,
         }
     }
@@ -272,16 +276,29 @@ impl People {
         }
     }
 
-    /// A heartbeat of `name`'s `session`, alive at `at`.
-    pub fn heartbeat(&mut self, name: &str, session: &str, at: DateTime<Utc>) {
+    /// A heartbeat of `name`'s `session`, alive at `at`. Returns the rooms
+    /// of someone it brought back (their session had expired), for a notice.
+    pub fn heartbeat(&mut self, name: &str, session: &str, at: DateTime<Utc>) -> Option<Vec<String>> {
         let Some(person) = self.map.get_mut(name) else {
             if self.early_heartbeats.len() < MAX_EARLY_HEARTBEATS || self.early_heartbeats.contains_key(name) {
                 self.early_heartbeats.insert(name.to_owned(), (session.to_owned(), at));
             }
-            return;
+            return None;
         };
         if let Some(s) = person.sessions.iter_mut().find(|s| s.id == session) {
             s.alive = s.alive.max(at);
+        } else if let Some(i) = person.expired.iter().position(|s| s.id == session && at > s.alive) {
+            let mut revived = person.expired.remove(i);
+            revived.alive = at;
+            let was_offline = person.status == Status::Offline;
+            if was_offline {
+                self.offline.remove(&(person.since, name.to_owned()));
+                person.since = at;
+                person.departure = None;
+            }
+            person.sessions.push(revived);
+            person.settle();
+            return was_offline.then(|| person.notice_rooms());
         } else if person.status == Status::Offline
             && person.departure == Some(Departure::Lost)
             && person.ended_last.as_deref() == Some(session)
@@ -292,6 +309,7 @@ impl People {
             person.since = at;
             self.offline.insert((at, name.to_owned()));
         }
+        None
     }
 
     /// Someone whose client does not list rooms spoke in `room`: notices go there.
@@ -322,7 +340,13 @@ impl People {
             let rooms = person.notice_rooms();
             let mut last_alive = None;
             for (id, alive) in &stale {
-                person.end_session(id);
+                if let Some(i) = person.sessions.iter().position(|s| &s.id == id) {
+                    let session = person.sessions.remove(i);
+                    if person.expired.len() == MAX_SESSIONS {
+                        person.expired.remove(0);
+                    }
+                    person.expired.push(session);
+                }
                 person.ended_last = Some(id.clone());
                 last_alive = last_alive.max(Some(*alive));
             }

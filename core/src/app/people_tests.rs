@@ -140,6 +140,13 @@ fn sessions_whose_heartbeats_stop_expire_to_offline_at_their_last_sign_of_life()
     assert_eq!(bob.departure, Some(Departure::Expired));
     assert_eq!(bob.since, t0() + TimeDelta::seconds(60));
     assert_eq!(people.online(), 0);
+    // Alive after all (a suspended laptop whose connection survived): back, with its rooms.
+    assert_eq!(
+        people.heartbeat("bob", "s1", t0() + TimeDelta::seconds(300)),
+        Some(vec!["general".to_owned()])
+    );
+    assert_eq!(people.get("bob").unwrap().status, Status::Online);
+    assert_eq!(people.online(), 1);
     // Clients that announce no refresh never expire.
     let mut plain = People::new(10);
     plain.apply("old", &PresenceIn::default_online(), t0());

@@ -395,7 +395,7 @@ impl State {
         self.own.repair_at = Some(at);
     }
 
-    pub(super) fn heartbeat_arrived(&mut self, user: &str, bytes: &[u8], retained: bool) {
+    pub(super) fn heartbeat_arrived(&mut self, user: &str, bytes: &[u8], retained: bool, fx: &mut Vec<Effect>) {
         if validate_username(user).is_err() {
             return;
         }
@@ -408,7 +408,10 @@ impl State {
         } else {
             self.now
         };
-        self.people.heartbeat(user, &beacon.session, at);
+        if let Some(rooms) = self.people.heartbeat(user, &beacon.session, at) {
+            // Given up for silent, but alive after all (the link survived a suspend).
+            self.tell(user, Change::Came { rooms }, at, false, !retained, fx);
+        }
     }
 
     /// Someone asks who is online: answer once, after a random moment, unless
