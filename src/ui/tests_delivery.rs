@@ -54,6 +54,7 @@ fn a_lost_connection_shows_reconnecting_with_countdown_and_reason_then_renews_ev
             "presence/+/alive",
             "presence/+",
             "presence/+/rollcall",
+            "presence/+/answer/alice",
             "dm/alice",
             "chat/general",
             "chat/rust",

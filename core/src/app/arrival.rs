@@ -27,7 +27,8 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
         TopicRef::Presence(user) => state.presence_arrived(user, payload, retained, fx),
         TopicRef::Alive(user) => state.heartbeat_arrived(user, payload, retained, fx),
         TopicRef::RollCall(user) => state.roll_call_arrived(user, payload),
-        TopicRef::Direct(_) | TopicRef::Other => {}
+        TopicRef::Answer { from, to } if to == state.me() => state.presence_arrived(from, payload, false, fx),
+        TopicRef::Direct(_) | TopicRef::Answer { .. } | TopicRef::Other => {}
     }
 }
 

@@ -64,7 +64,7 @@ impl State {
         self.presence_connected();
         // Online first: the retained status we then receive is our own fresh
         // one (and its coming back tells that wildcards get retained messages).
-        self.publish_own_presence(false, fx);
+        self.publish_own_presence(fx);
         let qos = self.settings.qos;
         // Heartbeats first: a retained will then finds its session's last
         // heartbeat already known, and its "last seen" is right at once.
@@ -72,6 +72,7 @@ impl State {
             (self.topics.alive_all(), 0),
             (self.topics.presence_all(), 1),
             (self.topics.roll_call_all(), 0),
+            (self.topics.answers_to(self.me()), 1),
             (self.topics.direct(self.me()), 1),
         ];
         topics.extend(

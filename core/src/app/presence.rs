@@ -22,8 +22,10 @@ pub const REFRESH_SECS: u32 = 60;
 const ECHO_WAIT: TimeDelta = TimeDelta::milliseconds(1500);
 /// Answers to a roll call are spread over this much time.
 const ANSWER_JITTER_MS: u64 = 500;
-/// After answering, further roll calls within this long are answered by that answer.
+/// A connection that asked again within this long is not answered again.
 const ANSWER_SUPPRESS: TimeDelta = TimeDelta::seconds(5);
+/// Roll calls waiting for our answer, and recent askers remembered, at most.
+const MAX_ASKERS: usize = 256;
 /// Someone else's `offline` for our name is corrected at most this often.
 const REPAIR_INTERVAL: TimeDelta = TimeDelta::seconds(10);
 /// How often sessions whose heartbeats stopped are looked for, at most.
@@ -40,7 +42,10 @@ pub struct Own {
     /// Until when our own retained presence is awaited (see [`ECHO_WAIT`]).
     echo_until: Option<DateTime<Utc>>,
     answer_at: Option<DateTime<Utc>>,
-    answered_at: Option<DateTime<Utc>>,
+    /// Who asked (name, session) since we last answered.
+    askers: Vec<(String, String)>,
+    /// Connections answered lately (session, when), oldest first.
+    answered: std::collections::VecDeque<(String, DateTime<Utc>)>,
     repair_at: Option<DateTime<Utc>>,
     repaired_at: Option<DateTime<Utc>>,
     sweep_at: Option<DateTime<Utc>>,
@@ -117,16 +122,22 @@ impl State {
         }
         if due(self.own.answer_at) {
             self.own.answer_at = None;
+            let askers = std::mem::take(&mut self.own.askers);
             if connected {
-                self.own.answered_at = Some(now);
-                self.publish_own_presence(true, fx);
+                for (name, session) in askers {
+                    self.answer(&name, fx);
+                    if self.own.answered.len() == MAX_ASKERS {
+                        self.own.answered.pop_front();
+                    }
+                    self.own.answered.push_back((session, now));
+                }
             }
         }
         if due(self.own.repair_at) {
             self.own.repair_at = None;
             if connected {
                 self.own.repaired_at = Some(now);
-                self.publish_own_presence(false, fx);
+                self.publish_own_presence(fx);
             }
         }
         if due(self.own.sweep_at) {
@@ -171,7 +182,7 @@ impl State {
     /// Our status or rooms changed: say so (when connected; connecting says it anyway).
     pub(super) fn presence_changed(&mut self, fx: &mut Vec<Effect>) {
         if matches!(self.conn, Conn::Connected { .. }) && !self.is_quitting() {
-            self.publish_own_presence(false, fx);
+            self.publish_own_presence(fx);
         }
     }
 
@@ -198,11 +209,24 @@ impl State {
     }
 
     /// Publishes our current presence (online or away, our rooms).
-    /// `repeat`: an answer to a roll call, not a change.
-    pub(super) fn publish_own_presence(&mut self, repeat: bool, fx: &mut Vec<Effect>) -> u64 {
+    pub(super) fn publish_own_presence(&mut self, fx: &mut Vec<Effect>) -> u64 {
         let status = self.own_status();
         let message = self.own.away.as_ref().and_then(|a| a.message.clone());
-        self.publish_presence(status, None, message.as_deref(), repeat, fx)
+        self.publish_presence(status, None, message.as_deref(), fx)
+    }
+
+    /// Our current presence, as a repeat, to the one who asked (not retained).
+    fn answer(&mut self, asker: &str, fx: &mut Vec<Effect>) {
+        let message = self.own.away.as_ref().and_then(|a| a.message.clone());
+        let bytes = self.presence_bytes(self.own_status(), None, message.as_deref(), true);
+        let tag = self.tag();
+        fx.push(Effect::Publish(Publish {
+            tag,
+            topic: self.topics.answer(self.me(), asker),
+            payload: bytes,
+            qos: 1,
+            retain: false,
+        }));
     }
 
     /// Publishes a presence with our rooms, the next counter and the extension fields.
@@ -211,23 +235,11 @@ impl State {
         status: Status,
         reason: Option<Reason>,
         message: Option<&str>,
-        repeat: bool,
         fx: &mut Vec<Effect>,
     ) -> u64 {
         let tag = self.tag();
-        if !repeat {
-            self.own.seq += 1;
-        }
-        let session = self.session.clone().unwrap_or_default();
-        let rooms = self.joined_rooms();
-        let mut out = PresenceOut::new(self.me(), status, self.now, &session);
-        out.seq = Some(self.own.seq);
-        out.reason = reason;
-        out.message = message;
-        out.rooms = Some(&rooms);
-        out.refresh = (status != Status::Offline).then_some(self.refresh_secs());
-        out.repeat = repeat;
-        let bytes = out.encode();
+        self.own.seq += 1;
+        let bytes = self.presence_bytes(status, reason, message, false);
         // What we publish is what others see: our own entry follows at once
         // (a broker may never echo it back).
         if let Ok(p) = payload::decode_presence(&bytes) {
@@ -242,6 +254,21 @@ impl State {
             retain: true,
         }));
         tag
+    }
+
+    /// Our presence as it goes on the wire, with the current counter.
+    /// `repeat`: an answer to a roll call, not a change.
+    fn presence_bytes(&self, status: Status, reason: Option<Reason>, message: Option<&str>, repeat: bool) -> Vec<u8> {
+        let session = self.session.clone().unwrap_or_default();
+        let rooms = self.joined_rooms();
+        let mut out = PresenceOut::new(self.me(), status, self.now, &session);
+        out.seq = Some(self.own.seq);
+        out.reason = reason;
+        out.message = message;
+        out.rooms = Some(&rooms);
+        out.refresh = (status != Status::Offline).then_some(self.refresh_secs());
+        out.repeat = repeat;
+        out.encode()
     }
 
     /// The rooms we are in (not direct conversations), for our presence.
@@ -309,6 +336,7 @@ impl State {
         self.own.heartbeat_at = Some(self.now);
         self.own.sweep_at = Some(self.now + self.sweep_interval());
         self.own.answer_at = None;
+        self.own.askers.clear();
         self.own.repair_at = None;
     }
 
@@ -414,20 +442,31 @@ impl State {
         }
     }
 
-    /// Someone asks who is online: answer once, after a random moment, unless
-    /// we just did.
+    /// Someone asks who is online: answer them (only them), after a random
+    /// moment that spreads the answers, once per connection.
     pub(super) fn roll_call_arrived(&mut self, user: &str, bytes: &[u8]) {
         let Some(beacon) = payload::decode_beacon(bytes) else {
             return;
         };
-        if user == self.me() && beacon.session.as_str() == self.session.as_deref().unwrap_or("") {
+        if validate_username(user).is_err()
+            || (user == self.me() && beacon.session.as_str() == self.session.as_deref().unwrap_or(""))
+        {
             return;
         }
-        if self.own.answer_at.is_some() || self.own.answered_at.is_some_and(|t| self.now - t < ANSWER_SUPPRESS) {
+        let now = self.now;
+        let lately =
+            |(session, at): &(String, DateTime<Utc>)| *session == beacon.session && now - *at < ANSWER_SUPPRESS;
+        if self.own.answered.iter().any(lately)
+            || self.own.askers.iter().any(|(_, s)| *s == beacon.session)
+            || self.own.askers.len() >= MAX_ASKERS
+        {
             return;
         }
-        let jitter = self.entropy.below(ANSWER_JITTER_MS + 1);
-        self.own.answer_at = Some(self.now + TimeDelta::milliseconds(jitter as i64));
+        self.own.askers.push((user.to_owned(), beacon.session));
+        if self.own.answer_at.is_none() {
+            let jitter = self.entropy.below(ANSWER_JITTER_MS + 1);
+            self.own.answer_at = Some(now + TimeDelta::milliseconds(jitter as i64));
+        }
     }
 
     fn sweep(&mut self, fx: &mut Vec<Effect>) {

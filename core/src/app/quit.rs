@@ -171,7 +171,7 @@ impl State {
     /// Publishes offline and waits for its ack.
     fn leave(&mut self, fx: &mut Vec<Effect>) {
         let message = self.quitting.as_ref().and_then(|q| q.message.clone());
-        let tag = self.publish_presence(Status::Offline, Some(Reason::Quit), message.as_deref(), false, fx);
+        let tag = self.publish_presence(Status::Offline, Some(Reason::Quit), message.as_deref(), fx);
         self.clear_heartbeat(fx);
         let now = self.now;
         if let Some(q) = &mut self.quitting {

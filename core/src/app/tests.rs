@@ -32,6 +32,7 @@ fn on_connect_publishes_online_then_subscribes_everything() {
             "presence/+/alive",
             "presence/+",
             "presence/+/rollcall",
+            "presence/+/answer/alice",
             "dm/alice",
             "chat/general",
             "chat/rust"

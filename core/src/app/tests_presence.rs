@@ -260,29 +260,82 @@ fn a_roll_call_goes_out_only_when_our_retained_presence_does_not_come_back() {
 }
 
 #[test]
-fn roll_calls_are_answered_once_after_a_jitter_with_a_repeat() {
+fn roll_calls_are_answered_to_each_asker_once_after_a_jitter_with_a_repeat() {
     let mut state = tui_state();
     connect(&mut state);
     state.update(Event::Wake, t0());
-    let call = crate::protocol::payload::encode_beacon("carol", "c1", t0());
-    deliver(&mut state, "presence/carol/rollcall", &call, false, at(1));
-    deliver(&mut state, "presence/dave/rollcall", &call, false, at(1));
+    let answers = |fx: &[Effect]| -> Vec<(String, crate::protocol::PresenceIn)> {
+        publishes(fx)
+            .iter()
+            .filter(|p| p.topic.starts_with("presence/alice/answer/"))
+            .map(|p| {
+                assert!(!p.retain, "an answer is for the asker only");
+                (p.topic.clone(), decode_presence(&p.payload).unwrap())
+            })
+            .collect()
+    };
+    let call = |who: &str, session: &str| crate::protocol::payload::encode_beacon(who, session, t0());
+    deliver(
+        &mut state,
+        "presence/carol/rollcall",
+        &call("carol", "c1"),
+        false,
+        at(1),
+    );
+    deliver(&mut state, "presence/dave/rollcall", &call("dave", "d1"), false, at(1));
+    deliver(
+        &mut state,
+        "presence/carol/rollcall",
+        &call("carol", "c1"),
+        false,
+        at(1),
+    );
     let due = state.wake_at().unwrap();
     assert!(due >= at(1) && due <= at(1) + TimeDelta::milliseconds(500), "{due}");
-    let answer = own_presence(&state.update(Event::Wake, due));
-    assert_eq!(answer.len(), 1);
-    assert!(answer[0].repeat);
-    assert_eq!(answer[0].seq, Some(1), "a repeat is not a change");
-    deliver(&mut state, "presence/erin/rollcall", &call, false, at(3));
-    let fx = state.update(Event::Wake, at(3) + TimeDelta::milliseconds(600));
-    assert!(own_presence(&fx).is_empty(), "answered 2 s ago: that answer stands");
-    deliver(&mut state, "presence/erin/rollcall", &call, false, at(9));
-    let fx = state.update(Event::Wake, at(9) + TimeDelta::milliseconds(600));
-    assert_eq!(
-        own_presence(&fx).len(),
-        1,
-        "a roll call after the quiet time is answered"
+    let sent = answers(&state.update(Event::Wake, due));
+    let topics: Vec<&str> = sent.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(topics, ["presence/alice/answer/carol", "presence/alice/answer/dave"]);
+    assert!(sent[0].1.repeat);
+    assert_eq!(sent[0].1.seq, Some(1), "a repeat is not a change");
+    // carol asking again at once is not answered again; a new asker is.
+    deliver(
+        &mut state,
+        "presence/carol/rollcall",
+        &call("carol", "c1"),
+        false,
+        at(3),
     );
+    deliver(&mut state, "presence/erin/rollcall", &call("erin", "e1"), false, at(3));
+    let sent = answers(&state.update(Event::Wake, at(3) + TimeDelta::milliseconds(600)));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, "presence/alice/answer/erin");
+    deliver(
+        &mut state,
+        "presence/carol/rollcall",
+        &call("carol", "c1"),
+        false,
+        at(9),
+    );
+    let sent = answers(&state.update(Event::Wake, at(9) + TimeDelta::milliseconds(600)));
+    assert_eq!(sent.len(), 1, "after the quiet time carol is answered again");
+}
+
+#[test]
+fn answers_to_our_roll_call_fill_the_list_without_notices() {
+    let mut state = tui_state();
+    connect(&mut state);
+    let mut bob = PresenceOut::new("bob", Status::Online, t0(), "b1");
+    bob.seq = Some(1);
+    bob.repeat = true;
+    let rooms = vec!["general".to_owned()];
+    bob.rooms = Some(&rooms);
+    let quiet = notices(&state, 0).len();
+    deliver(&mut state, "presence/bob/answer/alice", &bob.encode(), false, at(2));
+    assert!(state.people.get("bob").unwrap().is_in("general"));
+    assert_eq!(notices(&state, 0).len(), quiet);
+    // Answers meant for someone else are not ours to read.
+    deliver(&mut state, "presence/carol/answer/zed", &bob.encode(), false, at(2));
+    assert!(state.people.get("carol").is_none());
 }
 
 #[test]

@@ -15,6 +15,11 @@ pub enum TopicRef<'a> {
     Alive(&'a str),
     /// `presence/<user>/rollcall`: someone asks who is online.
     RollCall(&'a str),
+    /// `presence/<from>/answer/<to>`: `from` answers `to`'s roll call.
+    Answer {
+        from: &'a str,
+        to: &'a str,
+    },
     Other,
 }
 
@@ -62,6 +67,17 @@ impl Topics {
         format!("{}presence/+/rollcall", self.prefix)
     }
 
+    /// Where `from` answers `to`'s roll call (under `from`'s own presence
+    /// topics, so an ACL that lets users write only there allows it).
+    pub fn answer(&self, from: &str, to: &str) -> String {
+        format!("{}presence/{from}/answer/{to}", self.prefix)
+    }
+
+    /// Every answer to our roll calls.
+    pub fn answers_to(&self, me: &str) -> String {
+        format!("{}presence/+/answer/{me}", self.prefix)
+    }
+
     pub fn direct(&self, user: &str) -> String {
         format!("{}dm/{user}", self.prefix)
     }
@@ -77,10 +93,13 @@ impl Topics {
             return TopicRef::Other;
         }
         if let Some((user, beacon)) = name.split_once('/') {
-            return match (kind, beacon) {
-                ("presence", _) if user.is_empty() || beacon.contains('/') => TopicRef::Other,
-                ("presence", "alive") => TopicRef::Alive(user),
-                ("presence", "rollcall") => TopicRef::RollCall(user),
+            return match (kind, beacon.split_once('/')) {
+                ("presence", _) if user.is_empty() => TopicRef::Other,
+                ("presence", Some(("answer", to))) if !to.is_empty() && !to.contains('/') => {
+                    TopicRef::Answer { from: user, to }
+                }
+                ("presence", None) if beacon == "alive" => TopicRef::Alive(user),
+                ("presence", None) if beacon == "rollcall" => TopicRef::RollCall(user),
                 _ => TopicRef::Other,
             };
         }
@@ -116,6 +135,18 @@ mod tests {
         assert_eq!(t.parse("presence/bob/alive/x"), TopicRef::Other);
         assert_eq!(t.parse("presence//alive"), TopicRef::Other);
         assert_eq!(t.parse("presence/bob/other"), TopicRef::Other);
+        assert_eq!(t.answer("bob", "carol"), "presence/bob/answer/carol");
+        assert_eq!(t.answers_to("carol"), "presence/+/answer/carol");
+        assert_eq!(
+            t.parse("presence/bob/answer/carol"),
+            TopicRef::Answer {
+                from: "bob",
+                to: "carol"
+            }
+        );
+        assert_eq!(t.parse("presence/bob/answer/carol/x"), TopicRef::Other);
+        assert_eq!(t.parse("presence/bob/answer/"), TopicRef::Other);
+        assert_eq!(t.parse("presence/bob/alive/answer"), TopicRef::Other);
         assert_eq!(t.parse("chat/"), TopicRef::Other);
         assert_eq!(t.parse("weather/x"), TopicRef::Other);
     }
