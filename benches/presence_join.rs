@@ -6,17 +6,23 @@
 //! - N simulated users (`sim0000`…), one MQTT connection each, connected in
 //!   batches: each publishes its retained presence (`presence/simNNNN`, QoS 1,
 //!   `seq` 1, `rooms` `["general"]`, `refresh` 60) and subscribes to
-//!   `presence/+/rollcall`; a roll call not its own is answered after a random
-//!   0–500 ms with the same presence and `"repeat":true`, at most once per 5 s
-//!   (docs/protocol.md, "Presence extensions");
+//!   `presence/+/rollcall`; a roll call is answered after a random 0–500 ms
+//!   with the same presence and `"repeat":true`, not retained, QoS 1, on
+//!   `presence/simNNNN/answer/<asker>`, once per asking session (by the roll
+//!   call's `session`) within 5 s (docs/protocol.md, "Presence extensions").
+//!   Like real clients they would also subscribe to `presence/+`; they do not
+//!   here (it would cost N² deliveries while connecting), so what the joiner's
+//!   own presence and heartbeat cost the others is not simulated;
 //! - an observer subscribed to `presence/#`, counting what crosses the broker
-//!   from the moment the joiner starts (roll calls, answers, other presence,
-//!   heartbeats);
+//!   from the moment the joiner starts: roll calls (`presence/+/rollcall`),
+//!   answers (`presence/+/answer/+`), presence (`presence/+`) and heartbeats
+//!   (`presence/+/alive`);
 //! - the joiner: the real client, `komunikator --no-tui --json joiner`; the time
 //!   from its "connected" notice until it has printed every simulated user online.
 //!
 //! mosquitto hands retained presence to wildcard subscriptions: the list comes
-//! with the subscription. RabbitMQ 3.x does not: the joiner has to call the roll.
+//! with the subscription. RabbitMQ 3.x does not: the joiner has to call the roll,
+//! and the answers reach it alone (nobody else subscribes to its answer topic).
 //! Nothing is asserted about timings; the figures are printed.
 //!
 //! ```text
@@ -28,7 +34,7 @@
 //! Every wait is bounded (60 s without progress), and everything started is
 //! stopped on the way out (also on panic).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -45,11 +51,13 @@ const LIMIT: Duration = Duration::from_secs(60);
 const WINDOW: Duration = Duration::from_secs(5);
 /// …and at least this long after the joiner's list is complete.
 const AFTER_COMPLETE: Duration = Duration::from_secs(2);
-/// A simulated user that answered a roll call this recently does not answer again.
+/// A session that asked this recently is not answered again.
 const ANSWER_QUIET: Duration = Duration::from_secs(5);
 /// Answers are spread over this many milliseconds.
 const JITTER_MS: u64 = 500;
 const JOINER: &str = "joiner";
+/// How long the broker's CPU time is measured with nothing happening, for comparison.
+const IDLE: Duration = Duration::from_secs(2);
 
 struct Options {
     users: usize,
@@ -97,11 +105,17 @@ struct Counters {
     observed: AtomicU64,
     /// True during the measured window.
     counting: AtomicBool,
+    /// When the observer saw the first roll call of the window.
+    first_call: Mutex<Option<Instant>>,
     // What the observer saw during the window.
     roll_calls: AtomicU64,
     answers: AtomicU64,
-    other_presence: AtomicU64,
+    presence: AtomicU64,
     heartbeats: AtomicU64,
+    /// `presence/+` with `"repeat":true`: answers the old way (retained, on the presence topic).
+    presence_repeats: AtomicU64,
+    /// Anything else under `presence/#`.
+    unknown: AtomicU64,
     // What the simulated users did during the window.
     roll_calls_to_sims: AtomicU64,
     answers_sent: AtomicU64,
@@ -144,17 +158,24 @@ fn presence(user: &str, session: &str, ts: &str, repeat: bool) -> String {
     )
 }
 
+/// A roll call: who asks (the name in the topic) and from which session.
+fn roll_call(topic: &str, payload: &[u8]) -> Option<(String, String)> {
+    let asker = topic.strip_prefix("presence/")?.strip_suffix("/rollcall")?;
+    let v: serde_json::Value = serde_json::from_slice(payload).ok()?;
+    Some((asker.to_owned(), v["session"].as_str()?.to_owned()))
+}
+
 /// One simulated user: connects, publishes its presence, answers roll calls.
 async fn sim(i: usize, port: u16, c: Arc<Counters>) {
     let user = format!("sim{i:04}");
     let topic = format!("presence/{user}");
-    let own_call = format!("presence/{user}/rollcall");
     let session = format!("{:012x}", fastrand::u64(..) & 0xffff_ffff_ffff);
     let ts = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let answer = presence(&user, &session, &ts, true);
     let (client, mut events) = AsyncClient::new(mqtt_options(format!("{user}-{}", std::process::id()), port), 16);
     let (mut acked, mut subscribed, mut ready) = (false, false, false);
-    let mut answered: Option<Instant> = None;
+    // Asking sessions answered, and when.
+    let mut answered: HashMap<String, Instant> = HashMap::new();
     loop {
         let event = match events.poll().await {
             Ok(event) => event,
@@ -176,19 +197,25 @@ async fn sim(i: usize, port: u16, c: Arc<Counters>) {
             }
             Event::Incoming(Packet::PubAck(_)) => acked = true,
             Event::Incoming(Packet::SubAck(_)) => subscribed = true,
-            Event::Incoming(Packet::Publish(p)) if p.topic.ends_with("/rollcall") && p.topic != own_call => {
+            Event::Incoming(Packet::Publish(p)) => {
                 if c.counting() {
                     Counters::add(&c.roll_calls_to_sims);
                 }
-                if answered.is_none_or(|at| at.elapsed() >= ANSWER_QUIET) {
-                    answered = Some(Instant::now());
-                    let (client, topic, answer, c) = (client.clone(), topic.clone(), answer.clone(), c.clone());
-                    tokio::spawn(async move {
-                        tokio::time::sleep(Duration::from_millis(fastrand::u64(0..=JITTER_MS))).await;
-                        if client.publish(topic, QoS::AtLeastOnce, true, answer).await.is_ok() && c.counting() {
-                            Counters::add(&c.answers_sent);
-                        }
-                    });
+                let now = Instant::now();
+                answered.retain(|_, at| now.duration_since(*at) < ANSWER_QUIET);
+                match roll_call(&p.topic, &p.payload) {
+                    Some((asker, asking)) if asking != session && !answered.contains_key(&asking) => {
+                        answered.insert(asking, now);
+                        let to = format!("presence/{user}/answer/{asker}");
+                        let (client, answer, c) = (client.clone(), answer.clone(), c.clone());
+                        tokio::spawn(async move {
+                            tokio::time::sleep(Duration::from_millis(fastrand::u64(0..=JITTER_MS))).await;
+                            if client.publish(to, QoS::AtLeastOnce, false, answer).await.is_ok() && c.counting() {
+                                Counters::add(&c.answers_sent);
+                            }
+                        });
+                    }
+                    _ => {}
                 }
             }
             _ => {}
@@ -200,7 +227,7 @@ async fn sim(i: usize, port: u16, c: Arc<Counters>) {
     }
 }
 
-/// Subscribed to `presence/#`; sorts what arrives during the window.
+/// Subscribed to `presence/#`; sorts what arrives during the window by topic.
 async fn observer(port: u16, c: Arc<Counters>) {
     let id = format!("presence-join-observer-{}", std::process::id());
     let (client, mut events) = AsyncClient::new(mqtt_options(id, port), 16);
@@ -225,16 +252,26 @@ async fn observer(port: u16, c: Arc<Counters>) {
                 if !c.counting() {
                     continue;
                 }
-                let counter = if p.topic.ends_with("/rollcall") {
-                    &c.roll_calls
-                } else if p.topic.ends_with("/alive") {
-                    &c.heartbeats
-                } else if serde_json::from_slice::<serde_json::Value>(&p.payload)
-                    .is_ok_and(|v| v["repeat"] == serde_json::Value::Bool(true))
-                {
-                    &c.answers
-                } else {
-                    &c.other_presence
+                let levels: Vec<&str> = p.topic.split('/').collect();
+                let counter = match levels.as_slice() {
+                    ["presence", user] if !user.is_empty() => {
+                        if serde_json::from_slice::<serde_json::Value>(&p.payload)
+                            .is_ok_and(|v| v["repeat"] == serde_json::Value::Bool(true))
+                        {
+                            Counters::add(&c.presence_repeats);
+                        }
+                        &c.presence
+                    }
+                    ["presence", _, "rollcall"] => {
+                        c.first_call
+                            .lock()
+                            .expect("first call")
+                            .get_or_insert_with(Instant::now);
+                        &c.roll_calls
+                    }
+                    ["presence", _, "answer", _] => &c.answers,
+                    ["presence", _, "alive"] => &c.heartbeats,
+                    _ => &c.unknown,
                 };
                 Counters::add(counter);
             }
@@ -342,6 +379,9 @@ fn wait_quiet(c: &Counters, broker: &str) {
 struct Seen {
     sims_online: HashSet<String>,
     presence_lines: usize,
+    /// When simulated users were printed with `"retained":true`: state, not news (the
+    /// client says so of answers to its roll call too).
+    retained_sims: Vec<Instant>,
     first_sim: Option<Instant>,
     complete: Option<Instant>,
     connected: Option<Instant>,
@@ -382,6 +422,9 @@ impl Joiner {
                     let user = v["user"].as_str().unwrap_or_default();
                     if user.starts_with("sim") && v["status"] == "online" {
                         seen.first_sim.get_or_insert(at);
+                        if v["retained"] == true {
+                            seen.retained_sims.push(at);
+                        }
                         seen.sims_online.insert(user.to_owned());
                         if seen.sims_online.len() >= users {
                             seen.complete.get_or_insert(at);
@@ -464,17 +507,23 @@ struct Row {
     users: usize,
     setup: Duration,
     connected_ms: f64,
+    call_ms: f64,
     first_sim_ms: f64,
     complete_ms: f64,
     window: Duration,
     roll_calls: u64,
     answers: u64,
-    other_presence: u64,
+    presence: u64,
     heartbeats: u64,
+    presence_repeats: u64,
+    unknown: u64,
     roll_calls_to_sims: u64,
     answers_sent: u64,
+    retained_to_joiner: usize,
     joiner_lines: usize,
     broker_cpu_ms: f64,
+    /// The broker's CPU time in as long a window without a join.
+    broker_idle_ms: f64,
     joiner_cpu_ms: f64,
 }
 
@@ -497,6 +546,11 @@ fn scenario(broker: &Broker, opts: &Options) -> Row {
         setup.as_secs_f64()
     );
     wait_quiet(&c, label);
+    // The broker's CPU time when nothing happens (RabbitMQ is never quite idle).
+    let idle_from = (Instant::now(), procfs::scheduled_ns(broker.pid()));
+    thread::sleep(IDLE);
+    let idle_ns_per_s =
+        procfs::scheduled_ns(broker.pid()).saturating_sub(idle_from.1) as f64 / idle_from.0.elapsed().as_secs_f64();
 
     let broker_cpu = procfs::scheduled_ns(broker.pid());
     c.counting.store(true, Ordering::Relaxed);
@@ -513,22 +567,35 @@ fn scenario(broker: &Broker, opts: &Options) -> Row {
 
     let seen = joiner.seen.lock().expect("seen");
     let connected = seen.connected.unwrap_or(joiner.started);
+    let first_call = *c.first_call.lock().expect("first call");
+    // Retained presence handed over with the subscription: what was printed before
+    // any roll call (the answers come after it).
+    let retained_to_joiner = seen
+        .retained_sims
+        .iter()
+        .filter(|&&at| first_call.is_none_or(|call| at < call))
+        .count();
     let row = Row {
         broker: label,
         users: opts.users,
         setup,
         connected_ms: ms_between(joiner.started, connected),
+        call_ms: first_call.map_or(f64::NAN, |t| ms_between(connected, t)),
         first_sim_ms: seen.first_sim.map_or(f64::NAN, |t| ms_between(connected, t)),
         complete_ms: ms_between(connected, complete),
         window,
         roll_calls: get(&c.roll_calls),
         answers: get(&c.answers),
-        other_presence: get(&c.other_presence),
+        presence: get(&c.presence),
         heartbeats: get(&c.heartbeats),
+        presence_repeats: get(&c.presence_repeats),
+        unknown: get(&c.unknown),
         roll_calls_to_sims: get(&c.roll_calls_to_sims),
         answers_sent: get(&c.answers_sent),
+        retained_to_joiner,
         joiner_lines: seen.presence_lines,
         broker_cpu_ms,
+        broker_idle_ms: idle_ns_per_s * window.as_secs_f64() / 1e6,
         joiner_cpu_ms,
     };
     drop(seen);
@@ -540,40 +607,53 @@ fn scenario(broker: &Broker, opts: &Options) -> Row {
 fn print_table(rows: &[Row]) {
     println!();
     println!(
-        "{:<10} {:>5} {:>7} {:>6} {:>7} {:>9} {:>6} {:>6} {:>8} {:>5} {:>6} {:>8} {:>6} {:>7} {:>7}",
+        "{:<10} {:>5} {:>7} {:>6} {:>7} {:>7} {:>9} {:>6} {:>6} {:>8} {:>8} {:>6} {:>8} {:>9} {:>8} {:>6} {:>7} {:>8} {:>7}",
         "broker",
         "users",
         "setup",
         "conn",
+        "call",
         "first",
         "complete",
         "window",
         "calls",
         "answers",
-        "other",
+        "presence",
         "alive",
         "to sims",
+        "to joiner",
+        "per join",
         "lines",
         "brk CPU",
+        "brk idle",
         "cli CPU"
     );
     for r in rows {
+        let to_joiner = r.answers + r.retained_to_joiner as u64;
         println!(
-            "{:<10} {:>5} {:>6.1}s {:>4.0}ms {:>5.0}ms {:>7.0}ms {:>5.1}s {:>6} {:>8} {:>5} {:>6} {:>8} {:>6} {:>5.0}ms {:>5.0}ms",
+            "{:<10} {:>5} {:>6.1}s {:>4.0}ms {:>7} {:>5.0}ms {:>7.0}ms {:>5.1}s {:>6} {:>8} {:>8} {:>6} {:>8} {:>9} {:>8} {:>6} {:>5.0}ms {:>6.0}ms {:>5.0}ms",
             r.broker,
             r.users,
             r.setup.as_secs_f64(),
             r.connected_ms,
+            if r.call_ms.is_nan() {
+                "-".to_owned()
+            } else {
+                format!("{:.0}ms", r.call_ms)
+            },
             r.first_sim_ms,
             r.complete_ms,
             r.window.as_secs_f64(),
             r.roll_calls,
             r.answers,
-            r.other_presence,
+            r.presence,
             r.heartbeats,
             r.roll_calls_to_sims,
+            to_joiner,
+            r.roll_calls_to_sims + to_joiner,
             r.joiner_lines,
             r.broker_cpu_ms,
+            r.broker_idle_ms,
             r.joiner_cpu_ms,
         );
         if r.answers_sent != r.answers {
@@ -582,14 +662,35 @@ fn print_table(rows: &[Row]) {
                 r.answers_sent, r.answers
             );
         }
+        if r.presence_repeats > 0 {
+            println!(
+                "  ({} of the presence messages carried \"repeat\":true: answers on presence/+, the old way)",
+                r.presence_repeats
+            );
+        }
+        if r.unknown > 0 {
+            println!("  ({} other messages under presence/#)", r.unknown);
+        }
     }
     println!();
     println!("setup: connecting the simulated users (not measured); conn: joiner start → its \"connected\" notice;");
-    println!("first / complete: \"connected\" → first / last simulated user printed online by the joiner;");
-    println!("window: joiner start → end of counting (≥ 5 s, ≥ 2 s after complete); in the window, on presence/#:");
-    println!("calls: roll calls, answers: repeats, other: other presence (the joiner's own), alive: heartbeats;");
-    println!("to sims: roll-call deliveries to the simulated users; lines: presence lines the joiner printed;");
-    println!("brk CPU: the broker's CPU time in the window; cli CPU: the joiner's CPU time until the window ended.");
+    println!("call: \"connected\" → the roll call seen by the observer;");
+    println!("first / complete: \"connected\" → the first / last simulated user printed online by the joiner;");
+    println!(
+        "window: joiner start → end of counting (≥ 5 s, ≥ 2 s after complete); published in the window, by topic:"
+    );
+    println!(
+        "calls: presence/+/rollcall, answers: presence/+/answer/+, presence: presence/+, alive: presence/+/alive;"
+    );
+    println!("to sims: messages delivered to the simulated users (roll calls; real clients get one each too);");
+    println!("to joiner: answers (each reaches the joiner alone) + retained presence it got with its subscription");
+    println!("  (simulated users it printed before any roll call); per join: to sims + to joiner. Not included:");
+    println!(
+        "  the joiner's own presence and heartbeat, which real clients (on presence/+) would get: 2 × users more;"
+    );
+    println!("lines: presence lines the joiner printed;");
+    println!("brk CPU: the broker's CPU time in the window; brk idle: the same without a join (measured just before);");
+    println!("cli CPU: the joiner's CPU time from its start until the window ended.");
 }
 
 fn main() {
