@@ -116,9 +116,7 @@ impl Person {
                 rooms.get_or_insert_with(BTreeSet::new).extend(list.iter().cloned());
             }
         }
-        if self.status != Status::Offline || self.rooms.is_none() {
-            self.rooms = rooms;
-        }
+        self.rooms = rooms;
     }
 
     fn end_session(&mut self, id: &str) {
@@ -129,6 +127,17 @@ impl Person {
             }
             self.ended.push_back(id.to_owned());
         }
+    }
+
+    /// Bytes of room names this person holds (their sessions' lists and the union).
+    fn room_bytes(&self) -> usize {
+        let list = |rooms: &Option<Vec<String>>| rooms.iter().flatten().map(String::len).sum::<usize>();
+        self.sessions
+            .iter()
+            .chain(&self.expired)
+            .map(|s| list(&s.rooms))
+            .sum::<usize>()
+            + self.rooms.iter().flatten().map(String::len).sum::<usize>()
     }
 
     fn view(&self) -> View {
@@ -152,6 +161,10 @@ struct View {
 const MAX_SESSIONS: usize = 8;
 /// Ended sessions remembered per person (replays of older ones are judged by time).
 const MAX_ENDED: usize = 16;
+/// Bytes of room names everyone's presences may hold together (a hostile
+/// `presence/+` flood with long room lists stops here); past it, new room
+/// lists are not kept and those people show as "rooms unknown".
+pub const MAX_ROOM_BYTES: usize = 4 * 1024 * 1024;
 /// Heartbeats remembered for people not seen yet (they may come first).
 const MAX_EARLY_HEARTBEATS: usize = 1_000;
 
@@ -193,6 +206,8 @@ pub struct People {
     offline: BTreeSet<(DateTime<Utc>, String)>,
     early_heartbeats: BTreeMap<String, (String, DateTime<Utc>)>,
     cap: usize,
+    /// Bytes of room names held (see [`MAX_ROOM_BYTES`]).
+    room_bytes: usize,
 }
 
 impl People {
@@ -202,6 +217,7 @@ impl People {
             offline: BTreeSet::new(),
             early_heartbeats: BTreeMap::new(),
             cap,
+            room_bytes: 0,
         }
     }
 
@@ -226,6 +242,12 @@ impl People {
         self.map.clear();
         self.offline.clear();
         self.early_heartbeats.clear();
+        self.room_bytes = 0;
+    }
+
+    /// Bytes of room names held now.
+    pub fn room_bytes(&self) -> usize {
+        self.room_bytes
     }
 
     /// Applies a presence of `name` arriving at `now`.
@@ -243,6 +265,7 @@ impl People {
             .or_insert_with(|| Person::new(name, ts.unwrap_or(now)));
         let before = (!fresh).then(|| person.view());
         let before_since = person.since;
+        let bytes_before = person.room_bytes();
         let accepted = match (p.status, p.session.as_deref()) {
             (Status::Offline, Some(id)) => offline_of_session(person, id, p, ts, early, now),
             (Status::Offline, None) => {
@@ -260,6 +283,15 @@ impl People {
             return Applied::Ignored;
         }
         person.settle();
+        if self.room_bytes - bytes_before + person.room_bytes() > MAX_ROOM_BYTES {
+            // Over budget: this session's rooms are not kept.
+            let id = p.session.as_deref().unwrap_or("");
+            for s in person.sessions.iter_mut().filter(|s| s.id == id) {
+                s.rooms = None;
+            }
+            person.settle();
+        }
+        self.room_bytes = self.room_bytes - bytes_before + person.room_bytes();
         let after = person.view();
         let changes = diff(before.as_ref(), &after, person);
         let since = person.since;
@@ -288,6 +320,7 @@ impl People {
         if let Some(s) = person.sessions.iter_mut().find(|s| s.id == session) {
             s.alive = s.alive.max(at);
         } else if let Some(i) = person.expired.iter().position(|s| s.id == session && at > s.alive) {
+            let bytes_before = person.room_bytes();
             let mut revived = person.expired.remove(i);
             revived.alive = at;
             let was_offline = person.status == Status::Offline;
@@ -298,6 +331,7 @@ impl People {
             }
             person.sessions.push(revived);
             person.settle();
+            self.room_bytes = self.room_bytes - bytes_before + person.room_bytes();
             return was_offline.then(|| person.notice_rooms());
         } else if person.status == Status::Offline
             && person.departure == Some(Departure::Lost)
@@ -338,6 +372,7 @@ impl People {
                 continue;
             }
             let rooms = person.notice_rooms();
+            let bytes_before = person.room_bytes();
             let mut last_alive = None;
             for (id, alive) in &stale {
                 if let Some(i) = person.sessions.iter().position(|s| &s.id == id) {
@@ -351,6 +386,7 @@ impl People {
                 last_alive = last_alive.max(Some(*alive));
             }
             person.settle();
+            self.room_bytes = self.room_bytes - bytes_before + person.room_bytes();
             if person.status == Status::Offline {
                 person.since = last_alive.unwrap_or(now);
                 person.departure = Some(Departure::Expired);
@@ -363,7 +399,13 @@ impl People {
 
     fn evict_one_offline(&mut self) -> bool {
         match self.offline.pop_first() {
-            Some((_, name)) => self.map.remove(&name).is_some(),
+            Some((_, name)) => match self.map.remove(&name) {
+                Some(person) => {
+                    self.room_bytes -= person.room_bytes();
+                    true
+                }
+                None => false,
+            },
             None => false,
         }
     }

@@ -209,6 +209,38 @@ fn away_and_back() {
 }
 
 #[test]
+fn room_lists_are_kept_within_a_byte_budget_whatever_a_flood_sends() {
+    let mut people = People::new(10_000);
+    let long: Vec<String> = (0..100).map(|i| format!("{i:0>64}")).collect();
+    let rooms: Vec<&str> = long.iter().map(String::as_str).collect();
+    for n in 0..2_000 {
+        for s in 0..3 {
+            people.apply(&format!("u{n}"), &online(&format!("s{s}"), 1, &rooms), t0());
+        }
+    }
+    assert!(people.room_bytes() <= MAX_ROOM_BYTES, "{}", people.room_bytes());
+    assert_eq!(people.len(), 2_000, "everyone is still listed");
+    assert!(
+        !people.get("u1999").unwrap().rooms_known(),
+        "past the budget: rooms unknown"
+    );
+    assert!(people.get("u0").unwrap().is_in(&long[0]));
+    // What leaves gives its bytes back.
+    for n in 0..2_000 {
+        for s in 0..3 {
+            people.apply(
+                &format!("u{n}"),
+                &offline(&format!("s{s}"), Some(Reason::Quit), None, t0()),
+                t0(),
+            );
+        }
+    }
+    assert_eq!(people.room_bytes(), 0);
+    people.apply("late", &online("s", 1, &rooms), t0());
+    assert!(people.get("late").unwrap().rooms_known(), "the budget is free again");
+}
+
+#[test]
 fn capped_list_evicts_offline_people_then_refuses() {
     let mut people = People::new(2);
     people.apply("a", &offline("1", None, None, t0()), t0());
