@@ -119,9 +119,14 @@ impl Person {
         self.rooms = rooms;
     }
 
+    /// Whether this session already ended (anything from it now is a replay).
+    fn has_ended(&self, id: &str) -> bool {
+        self.ended.iter().any(|e| e == id)
+    }
+
     fn end_session(&mut self, id: &str) {
         self.sessions.retain(|s| s.id != id);
-        if !self.ended.iter().any(|e| e == id) {
+        if !self.has_ended(id) {
             if self.ended.len() == MAX_ENDED {
                 self.ended.pop_front();
             }
@@ -460,7 +465,7 @@ fn offline_of_session(
     early: Option<(String, DateTime<Utc>)>,
     now: DateTime<Utc>,
 ) -> bool {
-    if person.ended.iter().any(|e| e == id) {
+    if person.has_ended(id) {
         return false;
     }
     let live = person.sessions.iter().find(|s| s.id == id).cloned();
@@ -506,7 +511,7 @@ fn online_of_session(
     early: Option<(String, DateTime<Utc>)>,
     now: DateTime<Utc>,
 ) -> bool {
-    if person.ended.iter().any(|e| e == id) {
+    if person.has_ended(id) {
         return false;
     }
     let alive = match early {

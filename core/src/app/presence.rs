@@ -24,6 +24,8 @@ const ECHO_WAIT: TimeDelta = TimeDelta::milliseconds(1500);
 const ANSWER_JITTER_MS: u64 = 500;
 /// A connection that asked again within this long is not answered again.
 const ANSWER_SUPPRESS: TimeDelta = TimeDelta::seconds(5);
+/// Names whose unreadable presence is pointed out, at most.
+const MAX_UNREADABLE_NOTICED: usize = 16;
 /// Roll calls waiting for our answer, and recent askers remembered, at most.
 const MAX_ASKERS: usize = 256;
 /// Someone else's `offline` for our name is corrected at most this often.
@@ -56,6 +58,8 @@ pub struct Own {
     /// Who was online when our connection dropped: seeing them online again
     /// after our reconnect is no news.
     was_here: BTreeSet<String>,
+    /// Names whose unreadable presence was already pointed out.
+    unreadable: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -369,7 +373,11 @@ impl State {
             Ok(p) => p,
             Err(PresenceError::Cleared) => return,
             Err(_) => {
-                self.notice(format!("unreadable presence for {user}"), fx);
+                // Said once per name (and for a few names): a client that
+                // does not follow the protocol must not flood the chat.
+                if self.own.unreadable.len() < MAX_UNREADABLE_NOTICED && self.own.unreadable.insert(user.to_owned()) {
+                    self.notice(format!("unreadable presence for {user} (not listed; said once)"), fx);
+                }
                 return;
             }
         };

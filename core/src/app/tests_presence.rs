@@ -339,6 +339,28 @@ fn answers_to_our_roll_call_fill_the_list_without_notices() {
 }
 
 #[test]
+fn unreadable_presence_is_pointed_out_once_per_name_and_for_few_names() {
+    let mut state = tui_state();
+    connect(&mut state);
+    let before = notices(&state, 0).len();
+    for round in 0..3 {
+        for n in 0..40 {
+            deliver(
+                &mut state,
+                &format!("presence/junk{n}"),
+                b"\x00garbage{",
+                false,
+                at(round),
+            );
+        }
+    }
+    let said = &notices(&state, 0)[before..];
+    assert_eq!(said.len(), 16, "{said:?}");
+    assert!(said[0].starts_with("unreadable presence for junk0"));
+    assert!(state.people.get("junk0").is_none());
+}
+
+#[test]
 fn after_a_reconnect_the_list_is_rebuilt_and_unknown_meanwhile() {
     let mut state = tui_state();
     connect(&mut state);
