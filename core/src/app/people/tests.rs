@@ -2,6 +2,7 @@ use chrono::TimeDelta;
 
 use super::*;
 use crate::app::testing::t0;
+use crate::protocol::Reason;
 
 fn online(session: &str, seq: u64, rooms: &[&str]) -> PresenceIn {
     PresenceIn {

@@ -5,9 +5,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::protocol::{PresenceIn, Reason, Status};
+use crate::protocol::{PresenceIn, Status};
+use update::{diff, offline_of_session, online_of_session};
+
+mod liveness;
+mod update;
 
 /// How someone's last session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -313,44 +317,6 @@ impl People {
         }
     }
 
-    /// A heartbeat of `name`'s `session`, alive at `at`. Returns the rooms
-    /// of someone it brought back (their session had expired), for a notice.
-    pub fn heartbeat(&mut self, name: &str, session: &str, at: DateTime<Utc>) -> Option<Vec<String>> {
-        let Some(person) = self.map.get_mut(name) else {
-            if self.early_heartbeats.len() < MAX_EARLY_HEARTBEATS || self.early_heartbeats.contains_key(name) {
-                self.early_heartbeats.insert(name.to_owned(), (session.to_owned(), at));
-            }
-            return None;
-        };
-        if let Some(s) = person.sessions.iter_mut().find(|s| s.id == session) {
-            s.alive = s.alive.max(at);
-        } else if let Some(i) = person.expired.iter().position(|s| s.id == session && at > s.alive) {
-            let bytes_before = person.room_bytes();
-            let mut revived = person.expired.remove(i);
-            revived.alive = at;
-            let was_offline = person.status == Status::Offline;
-            if was_offline {
-                self.offline.remove(&(person.since, name.to_owned()));
-                person.since = at;
-                person.departure = None;
-            }
-            person.sessions.push(revived);
-            person.settle();
-            self.room_bytes = self.room_bytes - bytes_before + person.room_bytes();
-            return was_offline.then(|| person.notice_rooms());
-        } else if person.status == Status::Offline
-            && person.departure == Some(Departure::Lost)
-            && person.ended_last.as_deref() == Some(session)
-            && at > person.since
-        {
-            // The will was written at connect: the heartbeat knows better.
-            self.offline.remove(&(person.since, name.to_owned()));
-            person.since = at;
-            self.offline.insert((at, name.to_owned()));
-        }
-        None
-    }
-
     /// Someone whose client does not list rooms spoke in `room`: notices go there.
     pub fn spoke(&mut self, name: &str, room: &str) {
         if let Some(person) = self.map.get_mut(name) {
@@ -358,48 +324,6 @@ impl People {
                 person.spoke_in.insert(room.to_owned());
             }
         }
-    }
-
-    /// Ends the sessions whose heartbeats stopped (none for two and a half
-    /// intervals); returns who went offline by it, with the rooms they were in.
-    pub fn expire(&mut self, now: DateTime<Utc>) -> Vec<(String, Vec<String>)> {
-        let mut gone = Vec::new();
-        for person in self.map.values_mut() {
-            let stale: Vec<(String, DateTime<Utc>)> = person
-                .sessions
-                .iter()
-                .filter_map(|s| {
-                    let refresh = TimeDelta::seconds(i64::from(s.refresh?));
-                    (now - s.alive > refresh * 5 / 2).then(|| (s.id.clone(), s.alive))
-                })
-                .collect();
-            if stale.is_empty() {
-                continue;
-            }
-            let rooms = person.notice_rooms();
-            let bytes_before = person.room_bytes();
-            let mut last_alive = None;
-            for (id, alive) in &stale {
-                if let Some(i) = person.sessions.iter().position(|s| &s.id == id) {
-                    let session = person.sessions.remove(i);
-                    if person.expired.len() == MAX_SESSIONS {
-                        person.expired.remove(0);
-                    }
-                    person.expired.push(session);
-                }
-                person.ended_last = Some(id.clone());
-                last_alive = last_alive.max(Some(*alive));
-            }
-            person.settle();
-            self.room_bytes = self.room_bytes - bytes_before + person.room_bytes();
-            if person.status == Status::Offline {
-                person.since = last_alive.unwrap_or(now);
-                person.departure = Some(Departure::Expired);
-                self.offline.insert((person.since, person.name.clone()));
-                gone.push((person.name.clone(), rooms));
-            }
-        }
-        gone
     }
 
     fn evict_one_offline(&mut self) -> bool {
@@ -456,153 +380,6 @@ fn first_of(mut all: Vec<&Person>, n: usize) -> Vec<&Person> {
     all
 }
 
-/// An offline from a session: ends it, unless it is a replay of one already ended.
-fn offline_of_session(
-    person: &mut Person,
-    id: &str,
-    p: &PresenceIn,
-    ts: Option<DateTime<Utc>>,
-    early: Option<(String, DateTime<Utc>)>,
-    now: DateTime<Utc>,
-) -> bool {
-    if person.has_ended(id) {
-        return false;
-    }
-    let live = person.sessions.iter().find(|s| s.id == id).cloned();
-    if let (Some(s), Some(seq)) = (&live, p.seq) {
-        if s.seq.is_some_and(|known| seq <= known) {
-            return false;
-        }
-    }
-    person.end_session(id);
-    person.last_offline_ts = person.last_offline_ts.max(ts);
-    if !person.sessions.is_empty() {
-        // Another terminal of theirs is still here.
-        return true;
-    }
-    let departure = match p.reason {
-        Some(Reason::Quit) => Departure::Quit(p.message.clone()),
-        Some(Reason::Lost) => Departure::Lost,
-        None => Departure::Unsaid,
-    };
-    // Last seen: a will is stamped at connect, so the session's latest sign of life is better.
-    let mut seen = ts.unwrap_or(now);
-    if p.reason != Some(Reason::Quit) {
-        if let Some(s) = &live {
-            seen = seen.max(s.alive);
-        }
-        if let Some((_, at)) = early.filter(|(session, _)| session == id) {
-            seen = seen.max(at);
-        }
-    }
-    person.departure = Some(departure);
-    person.ended_last = Some(id.to_owned());
-    person.since = seen;
-    true
-}
-
-/// An online or away from a session: ordered by its counter; a session not
-/// seen before that is older than the person's last offline is a replay.
-fn online_of_session(
-    person: &mut Person,
-    id: &str,
-    p: &PresenceIn,
-    ts: Option<DateTime<Utc>>,
-    early: Option<(String, DateTime<Utc>)>,
-    now: DateTime<Utc>,
-) -> bool {
-    if person.has_ended(id) {
-        return false;
-    }
-    let alive = match early {
-        Some((session, at)) if session == id => at.max(ts.unwrap_or(now)),
-        _ => ts.unwrap_or(now),
-    };
-    match person.sessions.iter_mut().find(|s| s.id == id) {
-        Some(s) => {
-            if let (Some(known), Some(seq)) = (s.seq, p.seq) {
-                if seq <= known {
-                    return false;
-                }
-            }
-            s.seq = p.seq.or(s.seq);
-            s.status = p.status;
-            s.away = p.message.clone();
-            s.rooms = p.rooms.clone();
-            s.refresh = p.refresh;
-            s.alive = s.alive.max(alive);
-        }
-        None => {
-            if let (Some(t), Some(off)) = (ts, person.last_offline_ts) {
-                if t < off && !id.is_empty() {
-                    return false;
-                }
-            }
-            if person.sessions.len() == MAX_SESSIONS {
-                person.sessions.remove(0);
-            }
-            person.sessions.push(Session {
-                id: id.to_owned(),
-                seq: p.seq,
-                status: p.status,
-                away: p.message.clone(),
-                rooms: p.rooms.clone(),
-                refresh: p.refresh,
-                alive,
-            });
-            if person.status == Status::Offline {
-                person.since = ts.unwrap_or(now);
-                person.departure = None;
-            }
-        }
-    }
-    true
-}
-
-/// The changes between two views of one person.
-fn diff(before: Option<&View>, after: &View, person: &Person) -> Vec<Change> {
-    let rooms_of = |v: &View| v.rooms.iter().flatten().cloned().collect::<Vec<_>>();
-    let Some(before) = before else {
-        return vec![match after.status {
-            Status::Offline => Change::Known,
-            _ => Change::Came {
-                rooms: person.notice_rooms(),
-            },
-        }];
-    };
-    let was_here = before.status != Status::Offline;
-    let is_here = after.status != Status::Offline;
-    let mut changes = Vec::new();
-    match (was_here, is_here) {
-        (false, true) => changes.push(Change::Came {
-            rooms: person.notice_rooms(),
-        }),
-        (true, false) => changes.push(Change::Left {
-            departure: person.departure.clone().unwrap_or(Departure::Unsaid),
-            rooms: match &before.rooms {
-                Some(_) => rooms_of(before),
-                None => person.spoke_in.iter().cloned().collect(),
-            },
-        }),
-        (true, true) => {
-            if let (Some(old), Some(new)) = (&before.rooms, &after.rooms) {
-                changes.extend(new.difference(old).cloned().map(Change::Joined));
-                changes.extend(old.difference(new).cloned().map(Change::Parted));
-            }
-            match (before.status, after.status) {
-                (Status::Online, Status::Away) => changes.push(Change::Away(after.away.clone())),
-                (Status::Away, Status::Online) => changes.push(Change::Back),
-                (Status::Away, Status::Away) if before.away != after.away => {
-                    changes.push(Change::Away(after.away.clone()))
-                }
-                _ => {}
-            }
-        }
-        (false, false) => {}
-    }
-    changes
-}
-
 fn order(a: &Person, b: &Person) -> std::cmp::Ordering {
     let rank = |p: &Person| match p.status {
         Status::Online => 0,
@@ -619,5 +396,4 @@ fn order(a: &Person, b: &Person) -> std::cmp::Ordering {
 }
 
 #[cfg(test)]
-#[path = "people_tests.rs"]
 mod tests;
