@@ -13,17 +13,17 @@ use crate::protocol::{sanitize, validate_username, Status};
 impl State {
     pub(in crate::app) fn presence_arrived(&mut self, user: &str, bytes: &[u8], retained: bool, fx: &mut Vec<Effect>) {
         if let Err(err) = validate_username(user) {
-            let shown = sanitize::name(user).chars().take(80).collect::<String>();
-            self.notice(format!("ignored presence for \"{shown}\": {err}"), fx);
+            if self.first_complaint_about(user) {
+                let shown = sanitize::name(user).chars().take(80).collect::<String>();
+                self.notice(format!("ignored presence for \"{shown}\": {err}"), fx);
+            }
             return;
         }
         let presence = match payload::decode_presence(bytes) {
             Ok(p) => p,
             Err(PresenceError::Cleared) => return,
             Err(_) => {
-                // Said once per name (and for a few names): a client that
-                // does not follow the protocol must not flood the chat.
-                if self.own.unreadable.len() < MAX_UNREADABLE_NOTICED && self.own.unreadable.insert(user.to_owned()) {
+                if self.first_complaint_about(user) {
                     self.notice(format!("unreadable presence for {user} (not listed; said once)"), fx);
                 }
                 return;
@@ -64,6 +64,13 @@ impl State {
         for change in changes {
             self.tell(user, change, ts, news, fx);
         }
+    }
+
+    /// Whether a presence that breaks the protocol under this name is to be
+    /// pointed out: once per name, for a few names, so a client that does not
+    /// follow the protocol never floods the chat.
+    fn first_complaint_about(&mut self, name: &str) -> bool {
+        self.own.unreadable.len() < MAX_UNREADABLE_NOTICED && self.own.unreadable.insert(name.to_owned())
     }
 
     /// Someone else said we are offline (a stale will, or a forgery): we are
@@ -126,6 +133,8 @@ impl State {
     }
 
     pub(super) fn sweep(&mut self, fx: &mut Vec<Effect>) {
+        // Whoever was coming back after our reconnect has come back by now.
+        self.own.was_here.clear();
         for (name, rooms) in self.people.expire(self.now) {
             let since = self.people.get(&name).map_or(self.now, |p| p.since);
             let change = Change::Left {

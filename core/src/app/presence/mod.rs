@@ -59,7 +59,7 @@ pub struct Own {
     /// Who was online when our connection dropped: seeing them online again
     /// after our reconnect is no news.
     was_here: BTreeSet<String>,
-    /// Names whose unreadable presence was already pointed out.
+    /// Names whose broken presence (unreadable, or a bad name) was pointed out.
     unreadable: BTreeSet<String>,
 }
 
