@@ -92,6 +92,18 @@ impl Session {
     /// The connection failed or ended: tell the front end why, then wait
     /// before the next attempt (unless it is the end or hopeless).
     async fn on_failure(&mut self, err: ConnectionError) -> Next {
+        // Packets read just before the failure may still wait in rumqttc's
+        // queue, and after a reconnect it would hand them out as if they had
+        // come on the new connection (a presence the broker no longer holds,
+        // an ack matched to a packet id used again). They came first: deliver
+        // them before the failure.
+        while let Some(event) = self.eventloop.state.events.pop_front() {
+            if let Some(out) = self.on_event(event) {
+                if let Next::Stop = self.send(out).await {
+                    return Next::Stop;
+                }
+            }
+        }
         self.forget_in_flight();
         if self.progress.closing || matches!(err, ConnectionError::RequestsDone) {
             tracing::info!("disconnected from {}", self.address);
