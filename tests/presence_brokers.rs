@@ -111,7 +111,7 @@ fn on_rabbitmq_a_late_joiner_learns_who_is_online_by_roll_call() {
     // presence/+ gets no retained messages on RabbitMQ: carol must ask.
     let mut carol = Komunikator::join(&node, "carol", &["--json"]);
     for who in ["alice", "bob"] {
-        carol.stdout.wait_for(who, Duration::from_secs(5), |l| {
+        carol.stdout.wait_for(who, WAIT, |l| {
             l.contains(&format!(r#""user":"{who}","status":"online""#))
         });
     }
