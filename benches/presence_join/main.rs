@@ -6,7 +6,7 @@
 //! - N simulated users (`sim0000`…), one MQTT connection each, connected in
 //!   batches: each publishes its retained presence (`presence/simNNNN`, QoS 1,
 //!   `seq` 1, `rooms` `["general"]`, `refresh` 60) and subscribes to
-//!   `presence/+/rollcall`; a roll call is answered after a random 0–500 ms
+//!   `presence/+/rollcall`; a roll call is answered after a random 0–300 ms
 //!   with the same presence and `"repeat":true`, not retained, QoS 1, on
 //!   `presence/simNNNN/answer/<asker>`, once per asking session (by the roll
 //!   call's `session`) within 5 s (docs/protocol.md, "Presence extensions").
@@ -56,7 +56,7 @@ pub(crate) const AFTER_COMPLETE: Duration = Duration::from_secs(2);
 /// A session that asked this recently is not answered again.
 pub(crate) const ANSWER_QUIET: Duration = Duration::from_secs(5);
 /// Answers are spread over this many milliseconds.
-pub(crate) const JITTER_MS: u64 = 500;
+pub(crate) const JITTER_MS: u64 = 300;
 pub(crate) const JOINER: &str = "joiner";
 /// How long the broker's CPU time is measured with nothing happening, for comparison.
 pub(crate) const IDLE: Duration = Duration::from_secs(2);

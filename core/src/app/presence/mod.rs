@@ -21,10 +21,12 @@ pub use incoming::describe;
 pub const REFRESH_SECS: u32 = 60;
 /// How long after subscribing our own retained presence must come back
 /// through `presence/+` before we decide the broker does not deliver retained
-/// messages to wildcard subscriptions, and ask who is online instead.
-const ECHO_WAIT: TimeDelta = TimeDelta::milliseconds(1500);
+/// messages to wildcard subscriptions, and ask who is online instead. A
+/// broker that does sends them right behind the SUBACK on the same
+/// connection; an echo that comes later costs only a roll call not needed.
+const ECHO_WAIT: TimeDelta = TimeDelta::milliseconds(300);
 /// Answers to a roll call are spread over this much time.
-const ANSWER_JITTER_MS: u64 = 500;
+const ANSWER_JITTER_MS: u64 = 300;
 /// A connection that asked again within this long is not answered again.
 const ANSWER_SUPPRESS: TimeDelta = TimeDelta::seconds(5);
 /// Names whose unreadable presence is pointed out, at most.
