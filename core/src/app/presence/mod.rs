@@ -226,14 +226,26 @@ impl State {
     fn answer(&mut self, asker: &str, fx: &mut Vec<Effect>) {
         let message = self.own.away.as_ref().and_then(|a| a.message.clone());
         let bytes = self.presence_bytes(self.own_status(), None, message.as_deref(), true);
+        let topic = self.topics.answer(self.me(), asker);
+        self.publish_presence_topic(topic, bytes, false, fx);
+    }
+
+    /// Publishes on one of our presence topics at QoS 1; returns the tag.
+    fn publish_presence_topic(&mut self, topic: String, payload: Vec<u8>, retain: bool, fx: &mut Vec<Effect>) -> u64 {
         let tag = self.tag();
         fx.push(Effect::Publish(Publish {
             tag,
-            topic: self.topics.answer(self.me(), asker),
-            payload: bytes,
+            topic,
+            payload,
             qos: 1,
-            retain: false,
+            retain,
         }));
+        tag
+    }
+
+    /// A heartbeat or roll-call payload for this connection, now.
+    fn beacon(&self) -> Vec<u8> {
+        payload::encode_beacon(self.me(), self.session.as_deref().unwrap_or_default(), self.now)
     }
 
     /// Publishes a presence with our rooms, the next counter and the extension fields.
@@ -244,7 +256,6 @@ impl State {
         message: Option<&str>,
         fx: &mut Vec<Effect>,
     ) -> u64 {
-        let tag = self.tag();
         self.own.seq += 1;
         let bytes = self.presence_bytes(status, reason, message, false);
         // What we publish is what others see: our own entry follows at once
@@ -253,14 +264,8 @@ impl State {
             let me = self.me().to_owned();
             self.people.apply(&me, &p, self.now);
         }
-        fx.push(Effect::Publish(Publish {
-            tag,
-            topic: self.topics.presence(self.me()),
-            payload: bytes,
-            qos: 1,
-            retain: true,
-        }));
-        tag
+        let topic = self.topics.presence(self.me());
+        self.publish_presence_topic(topic, bytes, true, fx)
     }
 
     /// Our presence as it goes on the wire, with the current counter.
@@ -288,39 +293,19 @@ impl State {
     }
 
     fn publish_heartbeat(&mut self, fx: &mut Vec<Effect>) {
-        let session = self.session.clone().unwrap_or_default();
-        let tag = self.tag();
-        fx.push(Effect::Publish(Publish {
-            tag,
-            topic: self.topics.alive(self.me()),
-            payload: payload::encode_beacon(self.me(), &session, self.now),
-            qos: 1,
-            retain: true,
-        }));
+        let (topic, beacon) = (self.topics.alive(self.me()), self.beacon());
+        self.publish_presence_topic(topic, beacon, true, fx);
     }
 
     /// On leaving: the heartbeat is cleared, so only a lost connection leaves one behind.
     pub(super) fn clear_heartbeat(&mut self, fx: &mut Vec<Effect>) {
-        let tag = self.tag();
-        fx.push(Effect::Publish(Publish {
-            tag,
-            topic: self.topics.alive(self.me()),
-            payload: Vec::new(),
-            qos: 1,
-            retain: true,
-        }));
+        let topic = self.topics.alive(self.me());
+        self.publish_presence_topic(topic, Vec::new(), true, fx);
     }
 
     fn roll_call(&mut self, fx: &mut Vec<Effect>) {
-        let session = self.session.clone().unwrap_or_default();
-        let tag = self.tag();
-        fx.push(Effect::Publish(Publish {
-            tag,
-            topic: self.topics.roll_call(self.me()),
-            payload: payload::encode_beacon(self.me(), &session, self.now),
-            qos: 1,
-            retain: false,
-        }));
+        let (topic, beacon) = (self.topics.roll_call(self.me()), self.beacon());
+        self.publish_presence_topic(topic, beacon, false, fx);
     }
 
     /// Connected (a clean session): the list is rebuilt from what the broker
