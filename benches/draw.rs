@@ -41,7 +41,13 @@ fn state_with(n: usize) -> State {
     settings.scrollback = n + 16;
     let t0 = start();
     let mut state = State::new(settings, t0, 0);
-    state.update(Event::Net(NetEvent::Connected { session: "s".into() }), t0);
+    state.update(
+        Event::Net(NetEvent::Connected {
+            session: "s".into(),
+            link: komunikator::app::testing::link(komunikator::settings::Spoken::V311),
+        }),
+        t0,
+    );
     state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), t0);
     state.update(
         Event::Resize {

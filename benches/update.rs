@@ -40,7 +40,13 @@ fn flood() -> Vec<NetEvent> {
 
 fn connected(mode: Mode) -> State {
     let mut state = State::new(Settings::for_test("alice", &["general"], mode), now(), 0);
-    state.update(Event::Net(NetEvent::Connected { session: "s".into() }), now());
+    state.update(
+        Event::Net(NetEvent::Connected {
+            session: "s".into(),
+            link: komunikator::app::testing::link(komunikator::settings::Spoken::V311),
+        }),
+        now(),
+    );
     state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), now());
     state
 }

@@ -5,6 +5,7 @@
 //! and stderr are written on threads of their own ([`Output`]): a reader that
 //! stops reading never stops the session.
 
+mod delivery;
 mod format;
 mod input;
 mod presence;

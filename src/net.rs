@@ -1,7 +1,9 @@
-//! The MQTT session: one task owns rumqttc's `EventLoop` and turns what
+//! The MQTT session: one task owns rumqttc's event loop and turns what
 //! happens on the wire into `NetEvent`s ([`session`]); a [`Handle`] takes
-//! publishes ([`handle`]). Connection options are in [`options`], reconnect
-//! delays in [`backoff`], and what a failure means in words in [`failure`].
+//! publishes ([`handle`]). Both speak MQTT 5 or 3.1.1 through [`link`];
+//! which broker and version to try is the [`plan`]'s. Connection options are
+//! in [`options`], reconnect delays in [`backoff`], and what a failure means
+//! in words in [`failure`].
 //!
 //! The task only ever awaits `poll()` (never cancelled mid-way, which could
 //! tear a packet) and its own sleeps; publishes enter through rumqttc's
@@ -10,14 +12,16 @@
 mod backoff;
 mod failure;
 mod handle;
+mod link;
 mod options;
+mod plan;
 mod session;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rumqttc::AsyncClient;
+use rumqttc::Transport;
 use tokio::sync::mpsc;
 
 use crate::app::NetEvent;
@@ -25,9 +29,11 @@ use crate::protocol::Topics;
 use crate::settings::Settings;
 pub use backoff::Backoff;
 pub use failure::{ConnectionFailure, LoginRefusal};
+use handle::Tracking;
 pub use handle::{Handle, RequestError};
 pub use options::client_id;
-use options::REQUEST_QUEUE;
+use options::{Connecting, WillOf};
+use plan::Plan;
 use session::Session;
 
 /// Events buffered towards the front end; a full buffer slows reading from the socket.
@@ -46,19 +52,31 @@ pub fn start(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>, impl Fut
     // Checked before start already: should the files have changed since, the
     // failure is logged now and reported as the session's first (fatal) event.
     let transport = options::transport(settings).inspect_err(|reason| tracing::error!("{reason}"));
-    let (client, eventloop) = AsyncClient::new(options::mqtt_options(settings), REQUEST_QUEUE);
+    let connecting = Connecting::new(settings, transport.as_ref().cloned().unwrap_or(Transport::Tcp));
+    let plan = Plan::new(settings.servers(), settings.mqtt);
+    let topics = Topics::new(&settings.topic_prefix);
+    // A link for the first attempt; `renew_link` makes it again with the
+    // session id, and again for each later attempt.
+    let (server, version) = plan.current();
+    let will = WillOf {
+        topics: &topics,
+        username: &settings.username,
+        session: "",
+    };
+    let (link, client) = connecting.link(server, version, will);
     let handle = Handle {
-        client,
-        tracking: Arc::new(Mutex::new(Default::default())),
+        tracking: Arc::new(Mutex::new(Tracking::new(client))),
         hurry: Arc::default(),
     };
     let (tx, rx) = mpsc::channel(EVENT_QUEUE);
     let mut session = Session {
-        eventloop,
+        link,
+        connecting,
+        plan,
         tracking: handle.tracking.clone(),
         hurry: handle.hurry.clone(),
         tx,
-        topics: Topics::new(&settings.topic_prefix),
+        topics,
         username: settings.username.clone(),
         context: failure::Context {
             login_user: settings.login.as_ref().map(|l| l.user.clone()),
@@ -66,20 +84,21 @@ pub fn start(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>, impl Fut
             ever_connected: false,
             port: settings.port,
         },
-        address: settings.address(),
         progress: Default::default(),
     };
     let run = async move {
         match transport {
-            Ok(transport) => {
-                session.eventloop.mqtt_options.set_transport(transport);
+            Ok(_) => {
+                session.renew_link();
                 session.run().await;
             }
             Err(reason) => {
                 let failed = NetEvent::ConnectFailed {
+                    server: session.plan.current().0.to_string(),
                     reason: reason.to_string(),
                     retry_in: Duration::ZERO,
                     fatal: true,
+                    more_to_try: false,
                 };
                 let _ = session.tx.send(failed).await;
             }

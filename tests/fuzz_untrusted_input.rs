@@ -105,7 +105,10 @@ proptest! {
     ) {
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
         let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), now, 0);
-        state.update(Event::Net(NetEvent::Connected { session: "s".into() }), now);
+        state.update(Event::Net(NetEvent::Connected {
+        session: "s".into(),
+        link: komunikator::app::testing::link(komunikator::settings::Spoken::V311),
+    }), now);
         for (kind, bytes, name) in arrivals {
             let topic = match kind {
                 0 => "chat/general".to_owned(),
@@ -147,7 +150,10 @@ proptest! {
         use komunikator::line::Formatter;
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
         let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Line { json }), now, 0);
-        let mut effects = state.update(Event::Net(NetEvent::Connected { session: "s".into() }), now);
+        let mut effects = state.update(Event::Net(NetEvent::Connected {
+        session: "s".into(),
+        link: komunikator::app::testing::link(komunikator::settings::Spoken::V311),
+    }), now);
         for (kind, bytes, name) in arrivals {
             let topic = match kind {
                 0 => "chat/general".to_owned(),

@@ -10,8 +10,20 @@ use std::time::Duration;
 /// starts from it and fills every field in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
+    /// The first broker tried.
     pub server: String,
     pub port: u16,
+    /// Further brokers, tried in order when the one before cannot be reached
+    /// (`-s a,b`).
+    pub more_servers: Vec<Server>,
+    /// Which MQTT version to speak.
+    pub mqtt: MqttVersion,
+    /// MQTT 5: how long the broker holds back our will after the connection
+    /// is lost; a reconnect within it is never announced as offline.
+    pub will_delay: Duration,
+    /// MQTT 5: how long the broker keeps our session (subscriptions and the
+    /// messages they catch) while we are disconnected.
+    pub session_expiry: Duration,
     pub username: String,
     /// Joined at start; the first is active.
     pub rooms: Vec<String>,
@@ -39,6 +51,61 @@ pub struct Settings {
     pub log_file: Option<PathBuf>,
     /// `--serve`: where the broker inside this process listens.
     pub hosting: Option<SocketAddr>,
+}
+
+/// A broker's host and port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+}
+
+impl fmt::Display for Server {
+    /// `host:port`, with an IPv6 literal in brackets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// The MQTT version asked for (`--mqtt`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MqttVersion {
+    /// MQTT 5, and 3.1.1 with a broker that refuses 5.
+    #[default]
+    Auto,
+    V5,
+    V311,
+}
+
+impl MqttVersion {
+    /// As `--mqtt` and the config spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MqttVersion::Auto => "auto",
+            MqttVersion::V5 => "5",
+            MqttVersion::V311 => "3.1.1",
+        }
+    }
+}
+
+/// The MQTT version a connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Spoken {
+    V311,
+    V5,
+}
+
+impl fmt::Display for Spoken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Spoken::V311 => "3.1.1",
+            Spoken::V5 => "5",
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -199,16 +266,26 @@ impl Settings {
             drain_timeout: Duration::from_secs(10),
             scrollback: 10_000,
             mode,
+            will_delay: Duration::from_secs(5),
+            session_expiry: Duration::from_secs(3600),
             ..Settings::default()
         }
     }
 
+    /// The first broker, as `host:port`.
     pub fn address(&self) -> String {
-        if self.server.contains(':') {
-            format!("[{}]:{}", self.server, self.port)
-        } else {
-            format!("{}:{}", self.server, self.port)
-        }
+        self.servers()[0].to_string()
+    }
+
+    /// Every broker, in the order they are tried.
+    pub fn servers(&self) -> Vec<Server> {
+        let first = Server {
+            host: self.server.clone(),
+            port: self.port,
+        };
+        std::iter::once(first)
+            .chain(self.more_servers.iter().cloned())
+            .collect()
     }
 }
 

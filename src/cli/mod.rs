@@ -36,9 +36,9 @@ pub struct Cli {
     #[arg(value_parser = parse_username)]
     pub username: Option<String>,
 
-    /// MQTT broker: a host name, host:port, or a URL mqtt://host:port or mqtts://host:port (TLS) [default: localhost]
-    #[arg(display_order = 10, short = 's', long, value_name = "HOST|URL", value_parser = parse_server)]
-    pub server: Option<Endpoint>,
+    /// MQTT broker: a host name, host:port, or a URL mqtt://host:port or mqtts://host:port (TLS); several (comma-separated or repeated) are tried in order when one cannot be reached [default: localhost]
+    #[arg(display_order = 10, short = 's', long, value_name = "HOST|URL", value_parser = parse_server, value_delimiter = ',')]
+    pub server: Vec<Endpoint>,
 
     /// MQTT broker port [default: 1883, or 8883 with TLS]
     #[arg(display_order = 20, short = 'p', long, value_name = "PORT", value_parser = parse_port)]
@@ -159,9 +159,9 @@ impl Cli {
                     port: None,
                     tls: None,
                 };
-                (Some(local), Some(listen.port()), Some(false))
+                (Some(vec![local]), Some(listen.port()), Some(false))
             }
-            None => (self.server, self.port, tls),
+            None => ((!self.server.is_empty()).then_some(self.server), self.port, tls),
         };
         let layer = Layer {
             username: self.username,

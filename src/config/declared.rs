@@ -10,7 +10,7 @@ use super::parse::*;
 use super::table::settings_table;
 use super::table::Setting;
 use super::{toml_string, ConfigError, Origin, Picker, Sources, DEFAULT_DRAIN_TIMEOUT};
-use crate::settings::Settings;
+use crate::settings::{MqttVersion, Settings};
 
 // The helpers below give the rows' closures their argument types.
 fn convert<A, B>(to: impl FnOnce(A) -> B, value: A) -> B {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::error::checked;
-use super::parse::{parse_bool, parse_port, parse_server, parse_username};
+use super::parse::{parse_bool, parse_port, parse_servers, parse_username};
 use super::{ConfigError, Layer};
 use crate::settings::Secret;
 
@@ -14,7 +14,7 @@ pub fn layer(get: impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError>
     let get = |name: &str| get(name).filter(|v| !v.is_empty());
     Ok(Layer {
         username: checked("KOMUNIKATOR_USERNAME", get("KOMUNIKATOR_USERNAME"), parse_username)?,
-        server: checked("KOMUNIKATOR_SERVER", get("KOMUNIKATOR_SERVER"), parse_server)?,
+        server: checked("KOMUNIKATOR_SERVER", get("KOMUNIKATOR_SERVER"), parse_servers)?,
         port: checked("KOMUNIKATOR_PORT", get("KOMUNIKATOR_PORT"), parse_port)?,
         tls: checked("KOMUNIKATOR_TLS", get("KOMUNIKATOR_TLS"), parse_bool)?,
         ca_file: get("KOMUNIKATOR_CA_FILE").map(PathBuf::from),

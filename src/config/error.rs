@@ -28,6 +28,8 @@ pub enum ConfigError {
         if *tls { "on" } else { "off" }
     )]
     TlsContradiction { origin: Origin, url_tls: bool, tls: bool },
+    #[error("{origin}: the servers must all use TLS or all not, and {server} differs from the first")]
+    MixedTransports { origin: Origin, server: String },
     #[error("a client certificate (cert) needs its key too (key, --key)")]
     CertWithoutKey,
     #[error("a client key (key) needs its certificate too (cert, --cert)")]

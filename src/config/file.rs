@@ -12,7 +12,7 @@ use super::declared::Declared;
 use super::parse::*;
 use super::table::settings_table;
 use super::{FileError, Layer};
-use crate::settings::{Color, Colors};
+use crate::settings::{Color, Colors, MqttVersion};
 
 /// The file's keys: the special settings' written here, the ordinary
 /// settings' from `table.rs`. One struct, since serde lists the keys it
@@ -35,7 +35,7 @@ macro_rules! file_config {
             #[serde(default, deserialize_with = "username")]
             username: Option<String>,
             #[serde(default, deserialize_with = "server")]
-            server: Option<Endpoint>,
+            server: Option<Vec<Endpoint>>,
             #[serde(default, deserialize_with = "port")]
             port: Option<u16>,
             tls: Option<bool>,
@@ -110,7 +110,7 @@ macro_rules! checked {
 }
 
 checked!(username: String => String, |s| parse_username(&s));
-checked!(server: String => Endpoint, |s| parse_server(&s));
+checked!(server: String => Vec<Endpoint>, |s| parse_servers(&s));
 checked!(port: i64 => u16, |n| parse_port(&n.to_string()));
 checked!(rooms: Vec<String> => Vec<String>, |rooms| rooms.iter().map(|r| parse_room(r)).collect());
 checked!(color: String => Color, |s| parse_color(&s));

@@ -34,13 +34,14 @@ pub use file::parse as parse_file;
 pub use load::{default_config_file, default_log_file, load, read_password_file, Outcome, Request};
 pub use parse::*;
 
-use crate::settings::{ClientCert, Colors, Login, Mode, Secret, Settings, Tls};
+use crate::settings::{ClientCert, Colors, Login, Mode, Secret, Server, Settings, Tls};
 
 /// The settings one source gives; `None`: this source does not say.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Layer {
     pub username: Option<String>,
-    pub server: Option<Endpoint>,
+    /// The brokers in the order they are tried; never empty.
+    pub server: Option<Vec<Endpoint>>,
     pub port: Option<u16>,
     pub tls: Option<bool>,
     pub ca_file: Option<PathBuf>,
@@ -59,7 +60,7 @@ impl Layer {
     /// A URL's port and scheme count as this layer's `port` and `tls`; the
     /// same layer saying otherwise is a contradiction, not an override.
     fn settle_endpoint(mut self, origin: Origin) -> Result<Layer, ConfigError> {
-        let Some(endpoint) = &self.server else {
+        let Some([endpoint, more @ ..]) = self.server.as_deref() else {
             return Ok(self);
         };
         if let Some(url_port) = endpoint.port {
@@ -75,6 +76,14 @@ impl Layer {
                 Some(tls) if tls != url_tls => return Err(ConfigError::TlsContradiction { origin, url_tls, tls }),
                 _ => self.tls = Some(url_tls),
             }
+        }
+        // One transport for all: failing over must not silently drop TLS.
+        let tls = self.tls.unwrap_or(false);
+        if let Some(other) = more.iter().find(|e| e.tls.is_some_and(|t| t != tls)) {
+            return Err(ConfigError::MixedTransports {
+                origin,
+                server: other.host.clone(),
+            });
         }
         Ok(self)
     }
@@ -197,9 +206,16 @@ pub fn merge(mut sources: Sources, mode: Mode) -> Result<Resolved, ConfigError> 
         port: None,
         tls: None,
     };
-    let server = p.or_default("server", |l| &l.server, default_server).host;
+    let mut servers = p.or_default("server", |l| &l.server, vec![default_server]).into_iter();
+    let server = servers.next().map(|e| e.host).unwrap_or_default();
     let tls_on = p.or_default("tls", |l| &l.tls, false);
     let port = p.or_default("port", |l| &l.port, if tls_on { TLS_PORT } else { PLAIN_PORT });
+    let more_servers = servers
+        .map(|e| Server {
+            host: e.host,
+            port: e.port.unwrap_or(port),
+        })
+        .collect();
 
     let ca_file = p.pick("ca-file", |l| &l.ca_file);
     let cert = p.pick("cert", |l| &l.cert);
@@ -253,6 +269,7 @@ pub fn merge(mut sources: Sources, mode: Mode) -> Result<Resolved, ConfigError> 
     let mut settings = Settings {
         server,
         port,
+        more_servers,
         username,
         rooms,
         mode,
@@ -287,7 +304,8 @@ pub fn render(resolved: &Resolved, config_file: &str) -> String {
     let path = |p: Option<&Path>| p.map(|p| toml_string(&p.display().to_string()));
     let mut out = format!("# effective settings: flags > environment > config file ({config_file}) > defaults\n");
     out += &entry("username", (!s.username.is_empty()).then(|| toml_string(&s.username)));
-    out += &entry("server", text(&s.server));
+    let more: String = s.more_servers.iter().map(|m| format!(",{m}")).collect();
+    out += &entry("server", text(&format!("{}{more}", s.server)));
     out += &entry("port", Some(s.port.to_string()));
     out += &entry("tls", Some(s.tls.is_some().to_string()));
     if let Some(tls) = &s.tls {

@@ -5,7 +5,7 @@ use std::net::Ipv6Addr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::settings::Color;
+use crate::settings::{Color, MqttVersion};
 
 use crate::protocol::{validate_room, validate_username};
 
@@ -56,6 +56,29 @@ pub fn parse_heartbeat(s: &str) -> Result<Duration, String> {
     match s.trim().parse::<u32>() {
         Ok(t @ 10..=3600) => Ok(Duration::from_secs(t.into())),
         _ => Err("heartbeat must be 10 to 3600 seconds".into()),
+    }
+}
+
+pub fn parse_mqtt(s: &str) -> Result<MqttVersion, String> {
+    match s.trim() {
+        "auto" => Ok(MqttVersion::Auto),
+        "5" | "5.0" => Ok(MqttVersion::V5),
+        "3.1.1" | "311" => Ok(MqttVersion::V311),
+        _ => Err("the MQTT version must be auto, 5 or 3.1.1".into()),
+    }
+}
+
+pub fn parse_will_delay(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<u32>() {
+        Ok(t @ 0..=3600) => Ok(Duration::from_secs(t.into())),
+        _ => Err("will delay must be 0 to 3600 seconds".into()),
+    }
+}
+
+pub fn parse_session_expiry(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<u32>() {
+        Ok(t @ 0..=604_800) => Ok(Duration::from_secs(t.into())),
+        _ => Err("session expiry must be 0 to 604800 seconds (a week)".into()),
     }
 }
 
@@ -128,6 +151,12 @@ fn configured(color: ratatui::style::Color) -> Option<Color> {
         R::Indexed(i) => Color::Indexed(i),
         R::Rgb(r, g, b) => Color::Rgb(r, g, b),
     })
+}
+
+/// Several brokers, comma-separated (`a:1883,b:1883`), tried in order.
+pub fn parse_servers(s: &str) -> Result<Vec<Endpoint>, String> {
+    let servers = s.split(',').map(parse_server).collect::<Result<Vec<_>, _>>()?;
+    Ok(servers)
 }
 
 /// Where the broker is: `-s` takes a host name, `host:port`, or a URL

@@ -107,6 +107,30 @@ macro_rules! settings_table {
                 settings: |v: Duration| (!v.is_zero()).then_some(v), default |_| None,
                 print: |v: &Option<Duration>| v.map(|d| (d.as_secs() / 60).to_string()),
             },
+            /// MQTT version: auto (5, and 3.1.1 with a broker that refuses 5), 5, or 3.1.1 [default: auto]
+            mqtt: MqttVersion {
+                flag: Option<MqttVersion> [value_name = "auto|5|3.1.1", value_parser = parse_mqtt, display_order = 45] => |v| v,
+                env: ["KOMUNIKATOR_MQTT", "the MQTT version: auto, 5 or 3.1.1", parse_mqtt],
+                key: "mqtt", String => |s| parse_mqtt(&s),
+                settings: |v| v, default |_| MqttVersion::Auto,
+                print: |v: &MqttVersion| Some(toml_string(v.as_str())),
+            },
+            /// MQTT 5: seconds the broker holds back your "lost the connection" after a drop; reconnecting sooner never shows you offline [default: 5]
+            will_delay: Duration {
+                flag: Option<Duration> [value_name = "SECONDS", value_parser = parse_will_delay, display_order = 66] => |v| v,
+                env: [],
+                key: "will-delay", i64 => |n| parse_will_delay(&n.to_string()),
+                settings: |v| v, default |_| Duration::from_secs(5),
+                print: |v: &Duration| Some(v.as_secs().to_string()),
+            },
+            /// MQTT 5: seconds the broker keeps your subscriptions while you are disconnected, so what was said meanwhile arrives when you are back [default: 3600]
+            session_expiry: Duration {
+                flag: Option<Duration> [value_name = "SECONDS", value_parser = parse_session_expiry, display_order = 67] => |v| v,
+                env: [],
+                key: "session-expiry", i64 => |n| parse_session_expiry(&n.to_string()),
+                settings: |v| v, default |_| Duration::from_secs(3600),
+                print: |v: &Duration| Some(v.as_secs().to_string()),
+            },
             /// Messages kept per room in the full-screen UI [default: 10000]
             scrollback: usize {
                 flag: Option<usize> [value_name = "N", value_parser = parse_scrollback, display_order = 100] => |v| v,

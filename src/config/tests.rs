@@ -319,7 +319,7 @@ fn print_config_shows_where_values_come_from_and_never_the_password() {
     // What it prints reads back as a config file.
     let back = file(&text);
     assert_eq!(back.colors.own, Some(Color::LightCyan));
-    assert_eq!(back.server.unwrap().host, "broker.example.org");
+    assert_eq!(back.server.unwrap()[0].host, "broker.example.org");
 
     // No username anywhere: still printable.
     let r = resolve(Layer::default(), Layer::default(), Layer::default());
@@ -340,4 +340,56 @@ fn colours_are_kept_for_the_ui() {
             Some(Color::DarkGray)
         )
     );
+}
+
+#[test]
+fn several_servers_are_tried_in_order_with_the_shared_port() {
+    use crate::settings::Server;
+    let server = |host: &str, port| Server {
+        host: host.into(),
+        port,
+    };
+    for args in [
+        &["-s", "a,b:1999", "-p", "1884", "alice"][..],
+        &["-s", "a", "-s", "b:1999", "-p", "1884", "alice"],
+    ] {
+        let s = resolve(cli(args), Layer::default(), Layer::default()).settings;
+        assert_eq!(s.servers(), [server("a", 1884), server("b", 1999)], "{args:?}");
+    }
+    let from_env = resolve(
+        Layer::default(),
+        env(&[("KOMUNIKATOR_SERVER", "x:1,[::1]:2")]),
+        file("server = \"ignored\""),
+    )
+    .settings;
+    assert_eq!(from_env.servers(), [server("x", 1), server("::1", 2)]);
+    assert_eq!(from_env.servers()[1].to_string(), "[::1]:2");
+    let mixed = resolve_err(
+        cli(&["-s", "mqtts://a,mqtt://b", "alice"]),
+        Layer::default(),
+        Layer::default(),
+    );
+    assert!(mixed.contains("must all use TLS or all not"), "{mixed}");
+}
+
+#[test]
+fn mqtt_version_will_delay_and_session_expiry() {
+    use crate::settings::MqttVersion;
+    let s = resolve(Layer::default(), Layer::default(), Layer::default()).settings;
+    assert_eq!(
+        (s.mqtt, s.will_delay, s.session_expiry),
+        (MqttVersion::Auto, Duration::from_secs(5), Duration::from_secs(3600))
+    );
+    let s = resolve(
+        cli(&["--will-delay", "0", "alice"]),
+        env(&[("KOMUNIKATOR_MQTT", "3.1.1")]),
+        file("mqtt = \"5\"\nsession-expiry = 60"),
+    )
+    .settings;
+    assert_eq!(
+        (s.mqtt, s.will_delay, s.session_expiry),
+        (MqttVersion::V311, Duration::ZERO, Duration::from_secs(60))
+    );
+    assert!(file_error("mqtt = \"4\"").contains("the MQTT version must be auto, 5 or 3.1.1"));
+    assert!(file_error("will-delay = 3601").contains("will delay must be 0 to 3600 seconds"));
 }

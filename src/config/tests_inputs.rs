@@ -82,6 +82,7 @@ fn every_documented_variable_is_read() {
             "KOMUNIKATOR_PORT" => "1884",
             "KOMUNIKATOR_TLS" => "true",
             "KOMUNIKATOR_DRAIN_TIMEOUT" => "5",
+            "KOMUNIKATOR_MQTT" => "3.1.1",
             _ => "x",
         };
         assert_ne!(env(&[(name, value)]), Layer::default(), "{name} has no effect");

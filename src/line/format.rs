@@ -111,6 +111,12 @@ impl Formatter {
                 },
                 true,
             ) => super::presence::json(out, user, event, *ts, *retained),
+            (Record::Connected { server, version }, true) => super::delivery::connected_json(out, server, *version),
+            (Record::NotSent { room, id, text, reason }, true) => {
+                super::delivery::not_sent_json(out, room, id, text, reason)
+            }
+            // Text line mode said these on stderr already.
+            (Record::Connected { .. } | Record::NotSent { .. }, false) => Ok(()),
         }
     }
 

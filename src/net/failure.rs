@@ -2,7 +2,10 @@
 //! classified into what the user can act on. Every message about the
 //! connection is written here, in the `#[error]` lines.
 
-use rumqttc::{ConnectReturnCode, ConnectionError, StateError};
+use rumqttc::v5::mqttbytes::v5::ConnectReturnCode as Code5;
+use rumqttc::{v5, ConnectReturnCode, ConnectionError, StateError};
+
+use super::link::LinkError;
 
 use crate::app::MAX_INCOMING_PACKET;
 use crate::protocol::display::human_size;
@@ -30,6 +33,11 @@ pub enum ConnectionFailure {
     #[error("the broker closed the connection{}{}", in_parens(.detail), tls_hint(*.suggest_tls))]
     HungUp { detail: Option<String>, suggest_tls: bool },
     #[error(
+        "the broker closed the connection{}; it may not speak MQTT 5: try --mqtt auto or --mqtt 3.1.1",
+        in_parens(.detail)
+    )]
+    HungUpOnMqtt5 { detail: Option<String> },
+    #[error(
         "connection refused (nothing is listening there: start a broker with `mosquitto -p {port}`{})",
         HOST_HERE
     )]
@@ -55,8 +63,12 @@ pub enum ConnectionFailure {
     ClientIdRefused,
     #[error("the broker is unavailable")]
     Unavailable,
-    #[error("the broker refused the connection ({0:?})")]
-    Refused(ConnectReturnCode),
+    #[error("the broker refused the connection ({0})")]
+    Refused(String),
+    #[error("the broker refused MQTT {0}; try --mqtt auto")]
+    VersionRefused(&'static str),
+    #[error("the broker ended the connection ({0})")]
+    BrokerDisconnected(String),
     #[error("timed out")]
     TimedOut,
     #[error("the broker stopped answering (keep-alive)")]
@@ -70,7 +82,7 @@ pub enum ConnectionFailure {
     )]
     Oversize { size: usize, again: bool },
     #[error("{0}")]
-    Other(ConnectionError),
+    Other(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +115,63 @@ fn tls_hint(suggest: bool) -> &'static str {
 }
 
 impl ConnectionFailure {
+    /// Classifies `err` at either version; `context` says what was tried.
+    pub(super) fn of_link(err: LinkError, context: &Context) -> Self {
+        match err {
+            LinkError::V311(err) => Self::new(err, context),
+            LinkError::V5(err) => Self::new_v5(err, context),
+        }
+    }
+
+    /// Classifies an MQTT 5 link's `err` as [`ConnectionFailure::new`] does a 3.1.1 one's.
+    fn new_v5(err: v5::ConnectionError, context: &Context) -> Self {
+        use v5::{ConnectionError as E, StateError as S};
+        if let Some(tls) = tls_cause(&err) {
+            return ConnectionFailure::Tls(tls.into());
+        }
+        let first_plain_try = !context.tls && !context.ever_connected;
+        if let Some(io) = hang_up_cause(&err) {
+            let detail = io.to_string();
+            return match err {
+                E::Tls(_) => ConnectionFailure::HungUpInHandshake { detail },
+                _ => ConnectionFailure::HungUp {
+                    detail: Some(detail),
+                    suggest_tls: first_plain_try,
+                },
+            };
+        }
+        match err {
+            E::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                ConnectionFailure::NothingListening { port: context.port }
+            }
+            E::Io(e) if e.raw_os_error().is_none() => ConnectionFailure::UnknownHost(e),
+            E::Io(e) | E::MqttState(S::Io(e)) => ConnectionFailure::Io(e),
+            E::Tls(rumqttc::TlsError::DNSName(_)) => ConnectionFailure::NotAHostName,
+            E::Tls(rumqttc::TlsError::Io(e)) => ConnectionFailure::TlsIo(e),
+            E::Tls(e) => ConnectionFailure::TlsLayer(e),
+            E::ConnectionRefused(code) => refusal_v5(code, context),
+            E::Timeout(_) => ConnectionFailure::TimedOut,
+            E::MqttState(S::AwaitPingResp) => ConnectionFailure::StoppedAnswering,
+            E::MqttState(S::ConnectionAborted) => ConnectionFailure::HungUp {
+                detail: None,
+                suggest_tls: first_plain_try,
+            },
+            E::MqttState(S::Deserialization(v5::mqttbytes::Error::PayloadSizeLimitExceeded { pkt_size, .. }))
+            | E::MqttState(S::IncomingPacketTooLarge { pkt_size, .. }) => ConnectionFailure::Oversize {
+                size: pkt_size,
+                again: false,
+            },
+            E::MqttState(S::ServerDisconnect {
+                reason_code,
+                reason_string,
+            }) => ConnectionFailure::BrokerDisconnected(match reason_string {
+                Some(text) => format!("{reason_code:?}: {text}"),
+                None => format!("{reason_code:?}"),
+            }),
+            other => ConnectionFailure::Other(other.to_string()),
+        }
+    }
+
     /// Classifies `err`, taking it over; `context` says what was tried.
     pub(super) fn new(err: ConnectionError, context: &Context) -> Self {
         if let Some(tls) = tls_cause(&err) {
@@ -140,7 +209,16 @@ impl ConnectionFailure {
             ConnectionError::MqttState(StateError::Deserialization(rumqttc::Error::PayloadSizeLimitExceeded(size))) => {
                 ConnectionFailure::Oversize { size, again: false }
             }
-            other => ConnectionFailure::Other(other),
+            other => ConnectionFailure::Other(other.to_string()),
+        }
+    }
+
+    /// With `--mqtt 5`: a hang-up on the CONNECT most likely means the broker
+    /// speaks only 3.1.1 (and TLS is the less likely reason).
+    pub(super) fn on_mqtt5_connect(self) -> Self {
+        match self {
+            ConnectionFailure::HungUp { detail, .. } => ConnectionFailure::HungUpOnMqtt5 { detail },
+            other => other,
         }
     }
 
@@ -152,9 +230,11 @@ impl ConnectionFailure {
             ConnectionFailure::LoginRefused { .. }
             | ConnectionFailure::LoginRequired
             | ConnectionFailure::ClientIdRefused
+            | ConnectionFailure::VersionRefused(_)
             | ConnectionFailure::NotAHostName => true,
             ConnectionFailure::HungUpInHandshake { .. }
             | ConnectionFailure::HungUp { .. }
+            | ConnectionFailure::HungUpOnMqtt5 { .. }
             | ConnectionFailure::NothingListening { .. }
             | ConnectionFailure::UnknownHost(_)
             | ConnectionFailure::Io(_)
@@ -162,6 +242,7 @@ impl ConnectionFailure {
             | ConnectionFailure::TlsLayer(_)
             | ConnectionFailure::Unavailable
             | ConnectionFailure::Refused(_)
+            | ConnectionFailure::BrokerDisconnected(_)
             | ConnectionFailure::TimedOut
             | ConnectionFailure::StoppedAnswering
             | ConnectionFailure::Oversize { .. }
@@ -177,7 +258,30 @@ fn refusal(code: ConnectReturnCode, context: &Context) -> ConnectionFailure {
         ConnectReturnCode::NotAuthorized => LoginRefusal::NotAuthorised,
         ConnectReturnCode::BadClientId => return ConnectionFailure::ClientIdRefused,
         ConnectReturnCode::ServiceUnavailable => return ConnectionFailure::Unavailable,
-        other => return ConnectionFailure::Refused(other),
+        other => return ConnectionFailure::Refused(format!("{other:?}")),
+    };
+    match &context.login_user {
+        Some(user) => ConnectionFailure::LoginRefused {
+            user: user.clone(),
+            why,
+        },
+        None => ConnectionFailure::LoginRequired,
+    }
+}
+
+/// An MQTT 5 CONNACK refused the connection.
+fn refusal_v5(code: Code5, context: &Context) -> ConnectionFailure {
+    let why = match code {
+        Code5::BadUserNamePassword => LoginRefusal::BadPassword,
+        Code5::NotAuthorized => LoginRefusal::NotAuthorised,
+        Code5::ClientIdentifierNotValid | Code5::BadClientId => return ConnectionFailure::ClientIdRefused,
+        Code5::ServerUnavailable | Code5::ServiceUnavailable | Code5::ServerBusy => {
+            return ConnectionFailure::Unavailable
+        }
+        Code5::UnsupportedProtocolVersion | Code5::RefusedProtocolVersion => {
+            return ConnectionFailure::VersionRefused("5")
+        }
+        other => return ConnectionFailure::Refused(format!("{other:?}")),
     };
     match &context.login_user {
         Some(user) => ConnectionFailure::LoginRefused {
@@ -191,8 +295,8 @@ fn refusal(code: ConnectReturnCode, context: &Context) -> ConnectionFailure {
 /// The rustls error behind `err`, however deeply rumqttc wrapped it. rustls
 /// errors travel inside `io::Error`, whose `source()` skips them, so each
 /// `io::Error` is opened with `get_ref()`.
-fn tls_cause(err: &ConnectionError) -> Option<&rustls::Error> {
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+fn tls_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut next = Some(err);
     while let Some(e) = next {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return Some(tls);
@@ -206,10 +310,10 @@ fn tls_cause(err: &ConnectionError) -> Option<&rustls::Error> {
 }
 
 /// The innermost I/O error behind `err` when it says the peer hung up.
-fn hang_up_cause(err: &ConnectionError) -> Option<&std::io::Error> {
+fn hang_up_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
     use std::io::ErrorKind as K;
     let mut found = None;
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    let mut next = Some(err);
     while let Some(e) = next {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             found = Some(io);

@@ -1,23 +1,35 @@
 //! The front end's side of the session: publishes and subscriptions go into
-//! rumqttc's request queue, tagged so that acknowledgements find their message.
+//! the request queue of the link in use, tagged so that acknowledgements find their message.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, ClientError, QoS, SubscribeFilter};
 use tokio::sync::Notify;
 
+use super::link::{Client, QueueRefused};
 use crate::app::{Event as AppEvent, NetEvent, Publish};
 
 /// Which publish is which: tags in the order they entered rumqttc's queue,
 /// then by packet id once rumqttc has sent them.
-#[derive(Default)]
 pub(super) struct Tracking {
+    /// The sending half of the link in use (replaced with each new link).
+    pub client: Client,
     pub connected: bool,
     pub queued: VecDeque<u64>,
     pub by_pkid: HashMap<u16, u64>,
+}
+
+impl Tracking {
+    pub(super) fn new(client: Client) -> Self {
+        Tracking {
+            client,
+            connected: false,
+            queued: VecDeque::new(),
+            by_pkid: HashMap::new(),
+        }
+    }
 }
 
 /// Quitting with messages unsent: reconnect now, and every
@@ -43,22 +55,13 @@ pub enum RequestError {
     #[error("not connected")]
     NotConnected,
     #[error(transparent)]
-    Refused(#[from] ClientError),
+    Refused(#[from] QueueRefused),
 }
 
 #[derive(Clone)]
 pub struct Handle {
-    pub(super) client: AsyncClient,
     pub(super) tracking: Arc<Mutex<Tracking>>,
     pub(super) hurry: Arc<Hurry>,
-}
-
-fn qos(level: u8) -> QoS {
-    match level {
-        0 => QoS::AtMostOnce,
-        1 => QoS::AtLeastOnce,
-        _ => QoS::ExactlyOnce,
-    }
 }
 
 impl Handle {
@@ -68,7 +71,7 @@ impl Handle {
         if !tracking.connected {
             return Err(RequestError::NotConnected);
         }
-        self.client.try_publish(p.topic, qos(p.qos), p.retain, p.payload)?;
+        tracking.client.publish(p.topic, p.qos, p.retain, p.payload, p.expiry)?;
         tracking.queued.push_back(p.tag);
         Ok(())
     }
@@ -84,22 +87,25 @@ impl Handle {
     /// Refused only while disconnected, when it does not matter: every
     /// subscription is renewed on connect.
     pub fn subscribe(&self, topics: Vec<(String, u8)>) {
-        let filters = topics.into_iter().map(|(t, q)| SubscribeFilter::new(t, qos(q)));
-        let _ = self.client.try_subscribe_many(filters);
+        let _ = self.client().subscribe(topics);
     }
 
     /// Refused only while disconnected, like [`Handle::subscribe`].
     pub fn unsubscribe(&self, topic: String) {
-        let _ = self.client.try_unsubscribe(topic);
+        let _ = self.client().unsubscribe(topic);
     }
 
     /// Sends DISCONNECT; when the session is gone already, returns the event
     /// that tells the app there is nothing left to close.
     pub fn disconnect(&self) -> Option<AppEvent> {
-        self.client
-            .try_disconnect()
+        self.client()
+            .disconnect()
             .err()
             .map(|_| AppEvent::Net(NetEvent::Closed))
+    }
+
+    fn client(&self) -> Client {
+        self.tracking.lock().expect("tracking lock").client.clone()
     }
 
     /// Cuts short the wait before the next connection attempt, and keeps

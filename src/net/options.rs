@@ -1,15 +1,17 @@
-//! What a connection is made with: the MQTT options, the transport, the
-//! client id and the last will.
+//! What a connection is made with: the MQTT options at either version, the
+//! transport, the client id and the last will.
 
 use std::time::Duration;
 
-use rumqttc::{LastWill, MqttOptions, QoS, TlsConfiguration, Transport};
+use rumqttc::{v5, AsyncClient, LastWill, MqttOptions, QoS, TlsConfiguration, Transport};
 
-use crate::app::{MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET};
+use super::link::{Client, Link};
+
+use crate::app::{MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET, OFFLINE_EXPIRY_SECS};
 use crate::protocol::ids::session_id;
 use crate::protocol::payload::PresenceOut;
 use crate::protocol::{Reason, Status, Topics};
-use crate::settings::Settings;
+use crate::settings::{Server, Settings, Spoken};
 use crate::tls::TlsSetupError;
 
 /// rumqttc's request queue; larger than the outbox window so it never fills.
@@ -22,26 +24,97 @@ pub fn client_id(username: &str) -> String {
 /// The will that announces `username` offline because the connection was
 /// lost, carrying the session id. Its `ts` is the connect time (a will cannot
 /// change later): receivers take "last seen" from the session's heartbeats.
-pub(super) fn will(topics: &Topics, username: &str, session: &str) -> LastWill {
+fn will_payload(topics: &Topics, username: &str, session: &str) -> (String, Vec<u8>) {
     let mut will = PresenceOut::new(username, Status::Offline, chrono::Utc::now(), session);
     will.reason = Some(Reason::Lost);
-    let payload = will.encode();
-    LastWill::new(topics.presence(username), payload, QoS::AtLeastOnce, true)
+    (topics.presence(username), will.encode())
 }
 
-pub(super) fn mqtt_options(settings: &Settings) -> MqttOptions {
-    let mut options = MqttOptions::new(client_id(&settings.username), settings.server.clone(), settings.port);
-    options
-        .set_keep_alive(Duration::from_secs(settings.keep_alive.max(1).into()))
-        .set_clean_session(true)
-        .set_max_packet_size(MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET)
-        .set_request_channel_capacity(REQUEST_QUEUE)
-        .set_inflight(100);
-    if let Some(login) = &settings.login {
-        let password = login.password.as_ref().map(|p| p.expose()).unwrap_or_default();
-        options.set_credentials(login.user.clone(), password);
+/// What every connection of this run is made with, at either version.
+pub(super) struct Connecting {
+    pub client_id: String,
+    pub keep_alive: Duration,
+    pub login: Option<(String, String)>,
+    pub transport: Transport,
+    pub will_delay: u32,
+    pub session_expiry: u32,
+}
+
+/// Who the will speaks for: the topics, the username and the session id.
+pub(super) struct WillOf<'a> {
+    pub topics: &'a Topics,
+    pub username: &'a str,
+    pub session: &'a str,
+}
+
+impl Connecting {
+    pub(super) fn new(settings: &Settings, transport: Transport) -> Self {
+        let login = settings.login.as_ref().map(|login| {
+            let password = login.password.as_ref().map(|p| p.expose()).unwrap_or_default();
+            (login.user.clone(), password.to_owned())
+        });
+        Connecting {
+            client_id: client_id(&settings.username),
+            keep_alive: Duration::from_secs(settings.keep_alive.max(1).into()),
+            login,
+            transport,
+            will_delay: settings.will_delay.as_secs().try_into().unwrap_or(u32::MAX),
+            session_expiry: settings.session_expiry.as_secs().try_into().unwrap_or(u32::MAX),
+        }
     }
-    options
+
+    /// A fresh link to `server` at `version`, with `will` as its last will.
+    pub(super) fn link(&self, server: &Server, version: Spoken, will: WillOf<'_>) -> (Link, Client) {
+        let (will_topic, will_payload) = will_payload(will.topics, will.username, will.session);
+        match version {
+            Spoken::V311 => {
+                let mut o = MqttOptions::new(self.client_id.clone(), server.host.clone(), server.port);
+                o.set_keep_alive(self.keep_alive)
+                    .set_clean_session(true)
+                    .set_max_packet_size(MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET)
+                    .set_request_channel_capacity(REQUEST_QUEUE)
+                    .set_inflight(100)
+                    .set_transport(self.transport.clone())
+                    .set_last_will(LastWill::new(will_topic, will_payload, QoS::AtLeastOnce, true));
+                if let Some((user, password)) = &self.login {
+                    o.set_credentials(user.clone(), password.clone());
+                }
+                let (client, eventloop) = AsyncClient::new(o, REQUEST_QUEUE);
+                (Link::V311(eventloop), Client::V311(client))
+            }
+            Spoken::V5 => {
+                use rumqttc::v5::mqttbytes::v5::{LastWill as LastWill5, LastWillProperties};
+                use rumqttc::v5::mqttbytes::QoS as QoS5;
+                let properties = LastWillProperties {
+                    delay_interval: Some(self.will_delay),
+                    payload_format_indicator: None,
+                    message_expiry_interval: Some(OFFLINE_EXPIRY_SECS),
+                    content_type: None,
+                    response_topic: None,
+                    correlation_data: None,
+                    user_properties: Vec::new(),
+                };
+                let will = LastWill5::new(will_topic, will_payload, QoS5::AtLeastOnce, true, Some(properties));
+                let mut o = v5::MqttOptions::new(self.client_id.clone(), server.host.clone(), server.port);
+                // With our maximum packet size announced, the broker drops
+                // what is larger for us instead of sending it (which would
+                // end the connection).
+                o.set_keep_alive(self.keep_alive)
+                    .set_clean_start(true)
+                    .set_max_packet_size(Some(MAX_INCOMING_PACKET as u32))
+                    .set_session_expiry_interval(Some(self.session_expiry))
+                    .set_request_channel_capacity(REQUEST_QUEUE)
+                    .set_outgoing_inflight_upper_limit(100)
+                    .set_transport(self.transport.clone())
+                    .set_last_will(will);
+                if let Some((user, password)) = &self.login {
+                    o.set_credentials(user.clone(), password.clone());
+                }
+                let (client, eventloop) = v5::AsyncClient::new(o, REQUEST_QUEUE);
+                (Link::V5(eventloop), Client::V5(client))
+            }
+        }
+    }
 }
 
 /// Plain TCP, or TLS with the configured certificates.

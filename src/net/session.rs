@@ -1,19 +1,21 @@
-//! The session task: the only owner of rumqttc's `EventLoop`. It turns what
+//! The session task: the only owner of rumqttc's event loop. It turns what
 //! happens on the wire into `NetEvent`s, and after a failure waits (with
-//! backoff) before rumqttc's next `poll()` connects again.
+//! backoff) before the next attempt, on the broker and at the MQTT version
+//! the [`Plan`] says.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rumqttc::{ConnectionError, Event, EventLoop, Incoming, Outgoing, SubscribeReasonCode};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::backoff::Backoff;
 use super::failure::{ConnectionFailure, Context};
 use super::handle::{Hurry, Tracking, HURRY_DELAY};
-use super::options::will;
-use crate::app::NetEvent;
+use super::link::{Link, LinkError, Wire};
+use super::options::{Connecting, WillOf};
+use super::plan::{Plan, Retry};
+use crate::app::{LinkInfo, NetEvent};
 use crate::protocol::ids::session_id;
 use crate::protocol::Topics;
 
@@ -24,15 +26,15 @@ use crate::protocol::Topics;
 const STABLE: Duration = Duration::from_secs(10);
 
 pub(super) struct Session {
-    pub eventloop: EventLoop,
+    pub link: Link,
+    pub connecting: Connecting,
+    pub plan: Plan,
     pub tracking: Arc<Mutex<Tracking>>,
     pub hurry: Arc<Hurry>,
     pub tx: mpsc::Sender<NetEvent>,
     pub topics: Topics,
     pub username: String,
     pub context: Context,
-    /// host:port, for the log.
-    pub address: String,
     pub progress: Progress,
 }
 
@@ -57,18 +59,31 @@ enum Next {
 }
 
 impl Session {
-    /// Sets a fresh session id and the will that carries it, for the next connect.
-    fn renew_session(&mut self) {
+    /// A fresh session id, and a link made for the plan's next attempt that
+    /// carries it in its will. The handle sends through the new link's client.
+    pub(super) fn renew_link(&mut self) {
         self.progress.session = session_id(fastrand::u64(..));
-        let will = will(&self.topics, &self.username, &self.progress.session);
-        self.eventloop.mqtt_options.set_last_will(will);
+        let (server, version) = self.plan.current();
+        let will = WillOf {
+            topics: &self.topics,
+            username: &self.username,
+            session: &self.progress.session,
+        };
+        let (link, client) = self.connecting.link(server, version, will);
+        self.context.port = server.port;
+        self.link = link;
+        self.tracking.lock().expect("tracking lock").client = client;
+    }
+
+    /// `host:port` of the broker in use (or tried).
+    fn address(&self) -> String {
+        self.plan.current().0.to_string()
     }
 
     pub(super) async fn run(mut self) {
-        self.renew_session();
         loop {
-            let next = match self.eventloop.poll().await {
-                Ok(event) => match self.on_event(event) {
+            let next = match self.link.poll().await {
+                Ok(wire) => match self.on_wire(wire) {
                     Some(out) => self.send(out).await,
                     None => Next::Go,
                 },
@@ -91,28 +106,39 @@ impl Session {
 
     /// The connection failed or ended: tell the front end why, then wait
     /// before the next attempt (unless it is the end or hopeless).
-    async fn on_failure(&mut self, err: ConnectionError) -> Next {
+    async fn on_failure(&mut self, err: LinkError) -> Next {
         // Packets read just before the failure may still wait in rumqttc's
         // queue, and after a reconnect it would hand them out as if they had
         // come on the new connection (a presence the broker no longer holds,
         // an ack matched to a packet id used again). They came first: deliver
         // them before the failure.
-        while let Some(event) = self.eventloop.state.events.pop_front() {
-            if let Some(out) = self.on_event(event) {
+        while let Some(wire) = self.link.take_queued() {
+            if let Some(out) = self.on_wire(wire) {
                 if let Next::Stop = self.send(out).await {
                     return Next::Stop;
                 }
             }
         }
         self.forget_in_flight();
-        if self.progress.closing || matches!(err, ConnectionError::RequestsDone) {
-            tracing::info!("disconnected from {}", self.address);
+        self.link.drop_pending_publishes();
+        let address = self.address();
+        if self.progress.closing || err.requests_done() {
+            tracing::info!("disconnected from {address}");
             let _ = self.tx.send(NetEvent::Closed).await;
             return Next::Stop;
         }
-        tracing::debug!("{}: {err:?}", self.address);
-        let mut failure = ConnectionFailure::new(err, &self.context);
+        tracing::debug!("{address}: {err:?}");
         let was_up = self.progress.up_since.is_some();
+        let may_refuse_v5 = err.may_refuse_v5();
+        if self.plan.failed(was_up, may_refuse_v5) == Retry::FallBack {
+            tracing::info!("{address} does not take MQTT 5 ({err}); trying MQTT 3.1.1");
+            self.renew_link();
+            return Next::Go;
+        }
+        let mut failure = ConnectionFailure::of_link(err, &self.context);
+        if may_refuse_v5 && !was_up {
+            failure = failure.on_mqtt5_connect();
+        }
         let lived = self.progress.up_since.take().map(|since| since.elapsed());
         if lived.is_some_and(|lived| lived >= STABLE) {
             self.progress.backoff.reset();
@@ -132,24 +158,27 @@ impl Session {
         let fatal = failure.is_final();
         let what = if was_up { "connection lost" } else { "cannot connect" };
         let retry = if fatal { "; not retrying" } else { "" };
-        tracing::warn!("{}: {what}: {failure}{retry}", self.address);
+        tracing::warn!("{address}: {what}: {failure}{retry}");
         let reason = failure.to_string();
         let event = if was_up {
             NetEvent::Disconnected {
+                server: address,
                 reason,
                 retry_in: delay,
             }
         } else {
             NetEvent::ConnectFailed {
+                server: address,
                 reason,
                 retry_in: delay,
                 fatal,
+                more_to_try: self.plan.more_to_try(),
             }
         };
         if self.tx.send(event).await.is_err() || fatal {
             return Next::Stop;
         }
-        self.renew_session();
+        self.renew_link();
         if hurried {
             tokio::time::sleep(delay).await;
         } else {
@@ -164,39 +193,45 @@ impl Session {
     }
 
     /// What the front end must hear of a packet that came or went, if anything.
-    fn on_event(&mut self, event: Event) -> Option<NetEvent> {
-        match event {
-            Event::Incoming(Incoming::ConnAck(_)) => {
-                tracing::info!("connected to {} as {}", self.address, self.username);
+    fn on_wire(&mut self, wire: Wire) -> Option<NetEvent> {
+        match wire {
+            Wire::ConnAck {
+                session_present,
+                max_packet,
+            } => {
+                let version = self.link.spoken();
+                let address = self.address();
+                let resumed = if session_present { ", session resumed" } else { "" };
+                tracing::info!("connected to {address} as {} (MQTT {version}{resumed})", self.username);
+                self.plan.connected();
+                // A reconnect resumes this session: what was sent to our
+                // subscriptions meanwhile is waiting for us.
+                self.link.resume_next_time();
                 self.progress.up_since = Some(Instant::now());
                 self.context.ever_connected = true;
                 self.tracking.lock().expect("tracking lock").connected = true;
                 Some(NetEvent::Connected {
                     session: self.progress.session.clone(),
+                    link: LinkInfo {
+                        server: address,
+                        version,
+                        max_packet,
+                    },
                 })
             }
-            Event::Incoming(Incoming::Publish(p)) => Some(NetEvent::Message {
-                topic: p.topic,
-                payload: p.payload,
-                retained: p.retain,
+            Wire::Publish { topic, payload, retain } => Some(NetEvent::Message {
+                topic,
+                payload,
+                retained: retain,
             }),
-            Event::Incoming(Incoming::PubAck(ack)) => self.acked(ack.pkid),
-            Event::Incoming(Incoming::PubComp(comp)) => self.acked(comp.pkid),
-            Event::Incoming(Incoming::SubAck(ack)) => Some(NetEvent::Subscribed {
-                refused: ack
-                    .return_codes
-                    .iter()
-                    .filter(|c| **c == SubscribeReasonCode::Failure)
-                    .count(),
-            }),
-            Event::Outgoing(Outgoing::Publish(pkid)) => self.sent(pkid),
-            Event::Outgoing(Outgoing::Disconnect) => {
+            Wire::Done { pkid, refused } => self.done(pkid, refused),
+            Wire::SubAck { refused } => Some(NetEvent::Subscribed { refused }),
+            Wire::Sent(pkid) => self.sent(pkid),
+            Wire::Disconnecting => {
                 self.progress.closing = true;
                 None
             }
-            // rumqttc's own bookkeeping (pings, PUBREC/PUBREL, UNSUBACK, ...):
-            // nothing the app tracks.
-            _ => None,
+            Wire::Other => None,
         }
     }
 
@@ -211,13 +246,20 @@ impl Session {
         None
     }
 
-    fn acked(&mut self, pkid: u16) -> Option<NetEvent> {
+    fn done(&mut self, pkid: u16, refused: Option<&'static str>) -> Option<NetEvent> {
         let mut tracking = self.tracking.lock().expect("tracking lock");
-        tracking.by_pkid.remove(&pkid).map(NetEvent::Acked)
+        let tag = tracking.by_pkid.remove(&pkid)?;
+        Some(match refused {
+            None => NetEvent::Acked(tag),
+            Some(reason) => NetEvent::Refused {
+                tag,
+                reason: format!("the broker refused it: {reason}"),
+            },
+        })
     }
 
-    /// rumqttc drops what was not acknowledged when it reconnects without a
-    /// session; the app's outbox re-sends it, so forget the tags here.
+    /// What was not acknowledged is sent again by the app's outbox (see
+    /// [`Link::drop_pending_publishes`]), so forget the tags here.
     fn forget_in_flight(&mut self) {
         let mut tracking = self.tracking.lock().expect("tracking lock");
         tracking.connected = false;

@@ -89,9 +89,15 @@ pub(super) fn status(frame: &mut Frame, area: Rect, state: &State) {
             bar().fg(Color::Yellow),
         ));
     }
+    // The broker in use (one of several with -s a,b) and the version it speaks.
+    let (server, version) = match &state.link {
+        Some(link) => (link.server.clone(), format!("· MQTT {} ", link.version)),
+        None => (s.address(), String::new()),
+    };
     spans.extend([
-        Span::styled(format!(" {}@{} ", s.username, s.address()), bar()),
+        Span::styled(format!(" {}@{server} ", s.username), bar()),
         Span::styled(format!("· {} ", room_label(state)), bar()),
+        Span::styled(version, bar()),
         Span::styled(format!("· QoS {} ", s.qos), bar()),
     ]);
     if let Some(listen) = s.hosting {

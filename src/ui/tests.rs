@@ -18,7 +18,13 @@ fn at(h: u32, m: u32) -> DateTime<Utc> {
 
 fn state(rooms: &[&str]) -> State {
     let mut state = State::new(Settings::for_test("alice", rooms, Mode::Tui), at(14, 0), 0);
-    state.update(Event::Net(NetEvent::Connected { session: "s".into() }), at(14, 0));
+    state.update(
+        Event::Net(NetEvent::Connected {
+            session: "s".into(),
+            link: crate::app::testing::link(crate::settings::Spoken::V311),
+        }),
+        at(14, 0),
+    );
     state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), at(14, 0));
     state
 }
@@ -154,6 +160,7 @@ fn help_overlay() {
 fn reconnecting_status_counts_down() {
     let mut state = state(&["general"]);
     let lost = NetEvent::Disconnected {
+        server: "localhost:1883".into(),
         reason: "the broker closed the connection".into(),
         retry_in: Duration::from_secs(4),
     };
@@ -165,6 +172,7 @@ fn reconnecting_status_counts_down() {
 fn quitting_with_messages_unsent_shows_the_count_the_time_left_and_the_way_out() {
     let mut state = state(&["general"]);
     let lost = NetEvent::Disconnected {
+        server: "localhost:1883".into(),
         reason: "the broker closed the connection".into(),
         retry_in: Duration::from_secs(4),
     };

@@ -31,7 +31,13 @@ use inputs::{assert_terminal_safe, broken, c1, hostile, hostile_topics};
 fn draw_after(arrivals: &[(String, Vec<u8>)]) -> Vec<String> {
     let now = Utc::now();
     let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), now, 0);
-    state.update(Event::Net(NetEvent::Connected { session: "s".into() }), now);
+    state.update(
+        Event::Net(NetEvent::Connected {
+            session: "s".into(),
+            link: komunikator::app::testing::link(komunikator::settings::Spoken::V311),
+        }),
+        now,
+    );
     state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), now);
     for (topic, payload) in arrivals {
         let message = NetEvent::Message {

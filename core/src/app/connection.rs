@@ -3,13 +3,30 @@
 use std::time::Duration;
 
 use super::room::Delivery;
-use super::{arrival, is_direct, Conn, Effect, NetEvent, Publish, State, MAX_SEND_DROPS};
-use crate::protocol::payload;
+use super::{arrival, is_direct, Conn, Effect, NetEvent, Publish, Record, State, MAX_SEND_DROPS};
+use crate::protocol::topics::TopicRef;
+use crate::protocol::{display, payload, sanitize};
+use crate::settings::Mode;
+
+/// A publish's size on the wire, at most: fixed header, topic, packet id and
+/// MQTT 5 properties (a message expiry) around the payload.
+pub(super) fn packet_size(publish: &Publish) -> usize {
+    publish.payload.len() + publish.topic.len() + 16
+}
 
 impl State {
     pub(super) fn on_net(&mut self, net: NetEvent, fx: &mut Vec<Effect>) {
         match net {
-            NetEvent::Connected { session } => self.on_connected(session, fx),
+            NetEvent::Connected { session, link } => {
+                if self.line_mode() {
+                    fx.push(Effect::Print(Record::Connected {
+                        server: link.server.clone(),
+                        version: link.version,
+                    }));
+                }
+                self.link = Some(link);
+                self.on_connected(session, fx)
+            }
             NetEvent::Subscribed { refused } => {
                 if refused > 0 {
                     self.notice(format!("the broker refused {refused} subscription(s)"), fx);
@@ -27,25 +44,47 @@ impl State {
                         .active_room()
                         .map(|r| format!(", in #{}", r.name))
                         .unwrap_or_default();
-                    let text = format!("{how} to {} as {}{room}", self.settings.address(), self.me());
+                    let (server, version) = match &self.link {
+                        Some(link) => (link.server.clone(), format!(" (MQTT {})", link.version)),
+                        None => (self.settings.address(), String::new()),
+                    };
+                    let text = format!("{how} to {server} as {}{room}{version}", self.me());
                     self.notice(text, fx);
                 }
             }
             NetEvent::ConnectFailed {
+                server,
                 reason,
                 retry_in,
                 fatal,
+                more_to_try,
             } => {
-                let address = self.settings.address();
-                if fatal || !self.connected_once {
+                if fatal || (!self.connected_once && !more_to_try) {
                     self.report_unsent(fx);
-                    fx.push(Effect::Fail(format!("cannot connect to {address}: {reason}")));
+                    fx.push(Effect::Fail(format!("cannot connect to {server}: {reason}")));
                     return;
                 }
-                self.lost_connection(format!("cannot reach {address}: {reason}"), retry_in, fx);
+                if !self.connected_once {
+                    self.notice(
+                        format!("cannot connect to {server}: {reason}; trying the next server"),
+                        fx,
+                    );
+                    return;
+                }
+                self.lost_connection(format!("cannot reach {server}: {reason}"), retry_in, fx);
             }
-            NetEvent::Disconnected { reason, retry_in } => {
-                self.lost_connection(format!("connection lost: {reason}"), retry_in, fx);
+            NetEvent::Disconnected {
+                server,
+                reason,
+                retry_in,
+            } => {
+                // With one broker, which one is no news.
+                let text = if self.settings.more_servers.is_empty() {
+                    format!("connection lost: {reason}")
+                } else {
+                    format!("connection to {server} lost: {reason}")
+                };
+                self.lost_connection(text, retry_in, fx);
             }
             NetEvent::Message {
                 topic,
@@ -53,6 +92,14 @@ impl State {
                 retained,
             } => arrival::handle(self, &topic, &payload, retained, fx),
             NetEvent::Acked(tag) => self.on_acked(tag, fx),
+            NetEvent::Refused { tag, reason } => {
+                if let Some(publish) = self.outbox.acked(tag) {
+                    self.not_delivered_publish(&publish, &reason, fx);
+                    self.quit_progress();
+                }
+                self.flush_outbox(fx);
+                self.quit_step(fx);
+            }
             NetEvent::Closed => self.quit_closed(fx),
         }
     }
@@ -108,9 +155,28 @@ impl State {
         fx.push(Effect::Ticking(true));
     }
 
+    /// Hands what waits in the outbox to the network, except what the
+    /// broker said it would not take (larger than its maximum packet size):
+    /// that is refused here, before it is sent.
     pub(super) fn flush_outbox(&mut self, fx: &mut Vec<Effect>) {
-        if matches!(self.conn, Conn::Connected { .. }) {
-            fx.extend(self.outbox.take_ready().into_iter().map(Effect::Publish));
+        if !matches!(self.conn, Conn::Connected { .. }) {
+            return;
+        }
+        let limit = self.link.as_ref().and_then(|l| l.max_packet).map(|m| m as usize);
+        for publish in self.outbox.take_ready() {
+            let size = packet_size(&publish);
+            match limit {
+                Some(limit) if size > limit => {
+                    let why = format!(
+                        "too large for this broker: {} > {}",
+                        display::human_size(size),
+                        display::human_size(limit)
+                    );
+                    self.outbox.acked(publish.tag);
+                    self.not_delivered_publish(&publish, &why, fx);
+                }
+                _ => fx.push(Effect::Publish(publish)),
+            }
         }
     }
 
@@ -120,13 +186,37 @@ impl State {
             "the connection dropped each of the {MAX_SEND_DROPS} times it was sent \
              (the broker may refuse it, e.g. as too large)"
         );
-        self.mark_failed(publish.tag, &why);
-        let text = payload::decode_chat(&publish.payload).text;
-        let preview: String = crate::protocol::sanitize::text(&text, crate::protocol::sanitize::Newlines::Mark)
+        self.not_delivered_publish(&publish, &why, fx);
+    }
+
+    /// Our message will never be delivered, for `why`: marked failed, said
+    /// (and in line mode printed as a record), counted for the exit status.
+    fn not_delivered_publish(&mut self, publish: &Publish, why: &str, fx: &mut Vec<Effect>) {
+        let chat = payload::decode_chat(&publish.payload);
+        let room = match self.topics.parse(&publish.topic) {
+            TopicRef::Direct(user) => format!("@{user}"),
+            TopicRef::Chat(room) => room.to_owned(),
+            _ => publish.topic.clone(),
+        };
+        self.undelivered += 1;
+        self.mark_failed(publish.tag, why);
+        self.say_not_delivered(room, chat.id.unwrap_or_default(), chat.text, why, fx);
+    }
+
+    fn say_not_delivered(&mut self, room: String, id: String, text: String, why: &str, fx: &mut Vec<Effect>) {
+        let preview: String = sanitize::text(&text, sanitize::Newlines::Mark)
             .chars()
             .take(40)
             .collect();
         self.notice(format!("message \"{preview}\" not sent: {why}"), fx);
+        if matches!(self.settings.mode, Mode::Line { json: true }) {
+            fx.push(Effect::Print(Record::NotSent {
+                room,
+                id,
+                text,
+                reason: why.to_owned(),
+            }));
+        }
     }
 
     /// Marks our own message with this tag as not sent, with the reason.

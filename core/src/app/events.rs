@@ -9,24 +9,36 @@ use super::key::Key;
 use super::presence::PresenceEvent;
 use super::room::Message;
 use super::Publish;
+use crate::settings::Spoken;
+
+/// What a connection was made with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkInfo {
+    /// The broker, as `host:port`.
+    pub server: String,
+    pub version: Spoken,
+    /// The largest packet the broker takes (MQTT 5 says so in CONNACK).
+    pub max_packet: Option<u32>,
+}
 
 /// What the network layer reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetEvent {
     /// The broker accepted the connection; `session` is this connection's id.
-    Connected {
-        session: String,
-    },
+    Connected { session: String, link: LinkInfo },
     /// The broker answered a subscription; `refused` counts refused filters.
-    Subscribed {
-        refused: usize,
-    },
+    Subscribed { refused: usize },
+    /// An attempt to connect to `server` failed. `more_to_try`: before the
+    /// first connection, another broker of the list is still to be tried.
     ConnectFailed {
+        server: String,
         reason: String,
         retry_in: Duration,
         fatal: bool,
+        more_to_try: bool,
     },
     Disconnected {
+        server: String,
         reason: String,
         retry_in: Duration,
     },
@@ -37,6 +49,8 @@ pub enum NetEvent {
     },
     /// The broker acknowledged the publish with this tag (QoS 0: it was written).
     Acked(u64),
+    /// The broker refused the publish with this tag (MQTT 5), for `reason`.
+    Refused { tag: u64, reason: String },
     /// The connection closed after our DISCONNECT.
     Closed,
 }
@@ -102,6 +116,15 @@ pub enum Effect {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
+    /// Connected (again) to `server` at this MQTT version.
+    Connected { server: String, version: Spoken },
+    /// One of our messages will not be delivered, for `reason`.
+    NotSent {
+        room: String,
+        id: String,
+        text: String,
+        reason: String,
+    },
     Message {
         room: std::sync::Arc<str>,
         message: Message,

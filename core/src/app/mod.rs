@@ -27,6 +27,8 @@ mod tests_delivery;
 #[cfg(test)]
 mod tests_keys;
 #[cfg(test)]
+mod tests_mqtt5;
+#[cfg(test)]
 mod tests_presence;
 #[cfg(test)]
 mod tests_quit;
@@ -40,11 +42,11 @@ use crate::protocol::payload::{self, Kind, MAX_OUTGOING_TEXT_BYTES};
 use crate::protocol::Topics;
 use crate::settings::{Mode, Settings};
 use command::CommandError;
-pub use events::{Conn, Effect, Event, NetEvent, Record};
+pub use events::{Conn, Effect, Event, LinkInfo, NetEvent, Record};
 use outbox::Outbox;
 pub use outbox::Publish;
 use people::People;
-pub use presence::{describe, Away, PresenceEvent, REFRESH_SECS};
+pub use presence::{describe, Away, PresenceEvent, OFFLINE_EXPIRY_SECS, REFRESH_SECS};
 use quit::Quitting;
 pub use quit::{Draining, EXIT_FAILED, EXIT_OK, EXIT_UNSENT};
 use room::{Delivery, Entry, Message, Room};
@@ -73,6 +75,10 @@ pub struct State {
     pub topics: Topics,
     pub conn: Conn,
     pub session: Option<String>,
+    /// The broker and MQTT version of the latest connection.
+    pub link: Option<LinkInfo>,
+    /// Messages that will never be delivered (refused, given up): the exit status says so.
+    undelivered: usize,
     pub rooms: Vec<Room>,
     pub active: usize,
     pub people: People,
@@ -123,6 +129,8 @@ impl State {
             topics: Topics::new(&settings.topic_prefix),
             conn: Conn::Connecting,
             session: None,
+            link: None,
+            undelivered: 0,
             rooms,
             active: 0,
             people: People::new(MAX_PEOPLE),
@@ -323,6 +331,7 @@ impl State {
             payload: body,
             qos,
             retain: false,
+            expiry: None,
         };
         if let Err(outbox::Full(cap)) = self.outbox.push(publish) {
             self.notice(

@@ -13,6 +13,8 @@ pub struct Publish {
     pub payload: Vec<u8>,
     pub qos: u8,
     pub retain: bool,
+    /// Seconds the broker may keep it (MQTT 5; ignored at 3.1.1).
+    pub expiry: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +155,7 @@ mod tests {
             payload: vec![],
             qos: 1,
             retain: false,
+            expiry: None,
         }
     }
 

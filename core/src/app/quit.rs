@@ -103,7 +103,7 @@ impl State {
         self.quitting = Some(Quitting {
             phase: Phase::Draining,
             deadline: after(self.now, drain),
-            status: EXIT_OK,
+            status: if self.undelivered > 0 { EXIT_UNSENT } else { EXIT_OK },
             message,
         });
         let connected = matches!(self.conn, Conn::Connected { .. });

@@ -9,9 +9,9 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::key::{Key, KeyCode};
 use super::room::{Delivery, Entry};
-use super::{Effect, Event, NetEvent, Publish, State};
+use super::{Effect, Event, LinkInfo, NetEvent, Publish, State};
 use crate::protocol::payload::decode_chat;
-use crate::settings::{Mode, Settings};
+use crate::settings::{Mode, Settings, Spoken};
 
 /// The moment every test state lives in.
 pub fn t0() -> DateTime<Utc> {
@@ -32,9 +32,27 @@ pub fn tui_state() -> State {
     State::new(Settings::for_test("alice", &["general", "rust"], Mode::Tui), t0(), 0)
 }
 
-/// Connected as session `s1`, with every subscription granted.
+/// A connection to `localhost:1883` at this version, the broker saying no maximum packet size.
+pub fn link(version: Spoken) -> LinkInfo {
+    LinkInfo {
+        server: "localhost:1883".into(),
+        version,
+        max_packet: None,
+    }
+}
+
+/// Connected (MQTT 3.1.1) as session `s1`, with every subscription granted.
 pub fn connect(state: &mut State) -> Vec<Effect> {
-    let mut fx = state.update(Event::Net(NetEvent::Connected { session: "s1".into() }), t0());
+    connect_over(state, link(Spoken::V311))
+}
+
+/// Connected over `link` as session `s1`, with every subscription granted.
+pub fn connect_over(state: &mut State, link: LinkInfo) -> Vec<Effect> {
+    let connected = NetEvent::Connected {
+        session: "s1".into(),
+        link,
+    };
+    let mut fx = state.update(Event::Net(connected), t0());
     fx.extend(state.update(Event::Net(NetEvent::Subscribed { refused: 0 }), t0()));
     fx
 }
@@ -42,6 +60,7 @@ pub fn connect(state: &mut State) -> Vec<Effect> {
 /// The connection lost, with a retry after `retry_in`.
 pub fn lose(state: &mut State, retry_in: Duration) -> Vec<Effect> {
     let lost = NetEvent::Disconnected {
+        server: "localhost:1883".into(),
         reason: "the broker stopped answering (keep-alive)".into(),
         retry_in,
     };
@@ -53,6 +72,7 @@ pub fn reconnect(state: &mut State, session: &str) -> Vec<Effect> {
     let mut fx = state.update(
         Event::Net(NetEvent::Connected {
             session: session.into(),
+            link: link(Spoken::V311),
         }),
         t0(),
     );

@@ -108,6 +108,7 @@ fn unacked_messages_are_sent_again_after_a_reconnect() {
     let fx = state.update(Event::Line("lost in flight".into()), t0());
     let first = publishes(&fx)[0].clone();
     let lost = NetEvent::Disconnected {
+        server: "localhost:1883".into(),
         reason: "gone".into(),
         retry_in: Duration::from_secs(1),
     };
@@ -130,9 +131,11 @@ fn unacked_messages_are_sent_again_after_a_reconnect() {
 fn first_connection_failure_is_fatal_later_ones_are_retried() {
     let mut state = line_state();
     let failed = NetEvent::ConnectFailed {
+        server: "localhost:1883".into(),
         reason: "connection refused".into(),
         retry_in: Duration::from_secs(1),
         fatal: false,
+        more_to_try: false,
     };
     let fx = state.update(Event::Net(failed.clone()), t0());
     assert_eq!(
@@ -179,16 +182,24 @@ fn quit_before_the_first_connection_waits_for_its_outcome() {
         "{fx:?}"
     );
     let failed = NetEvent::ConnectFailed {
+        server: "localhost:1883".into(),
         reason: "connection refused".into(),
         retry_in: Duration::from_secs(1),
         fatal: false,
+        more_to_try: false,
     };
     let fx = state.update(Event::Net(failed), t0());
     assert!(matches!(&fx[..], [Effect::Fail(_)]), "{fx:?}");
 
     let mut state = line_state();
     state.update(Event::Quit, t0());
-    let fx = state.update(Event::Net(NetEvent::Connected { session: "s1".into() }), t0());
+    let fx = state.update(
+        Event::Net(NetEvent::Connected {
+            session: "s1".into(),
+            link: crate::app::testing::link(crate::settings::Spoken::V311),
+        }),
+        t0(),
+    );
     let statuses: Vec<Status> = publishes(&fx)
         .iter()
         .filter(|p| p.topic == "presence/alice")

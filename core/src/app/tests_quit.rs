@@ -17,6 +17,7 @@ fn at(secs: i64) -> DateTime<Utc> {
 
 fn lose_connection(state: &mut State) -> Vec<Effect> {
     let lost = NetEvent::Disconnected {
+        server: "localhost:1883".into(),
         reason: "gone".into(),
         retry_in: Duration::from_secs(8),
     };

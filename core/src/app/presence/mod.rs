@@ -13,12 +13,16 @@ mod incoming;
 use super::{is_direct, Conn, Effect, Publish, State};
 use crate::protocol::payload::{self, PresenceOut};
 use crate::protocol::{sanitize, Reason, Status};
+use crate::settings::Spoken;
 pub use incoming::describe;
 
 /// Seconds between our heartbeats (`presence/<me>/alive`) unless
 /// `--heartbeat` says otherwise: the bound on how early "last seen" may be
 /// for someone whose connection was lost.
 pub const REFRESH_SECS: u32 = 60;
+/// Seconds a broker keeps our retained "offline" (MQTT 5): a week, so it does
+/// not keep every name that ever connected, for ever.
+pub const OFFLINE_EXPIRY_SECS: u32 = 7 * 24 * 3600;
 /// How long after subscribing our own retained presence must come back
 /// through `presence/+` before we decide the broker does not deliver retained
 /// messages to wildcard subscriptions, and ask who is online instead. A
@@ -46,6 +50,8 @@ pub struct Own {
     pub away: Option<Away>,
     last_input: Option<DateTime<Utc>>,
     heartbeat_at: Option<DateTime<Utc>>,
+    /// When our retained presence was last published (MQTT 5 refreshes it).
+    presence_at: Option<DateTime<Utc>>,
     /// Until when our own retained presence is awaited (see [`ECHO_WAIT`]).
     echo_until: Option<DateTime<Utc>>,
     answer_at: Option<DateTime<Utc>>,
@@ -227,11 +233,19 @@ impl State {
         let message = self.own.away.as_ref().and_then(|a| a.message.clone());
         let bytes = self.presence_bytes(self.own_status(), None, message.as_deref(), true);
         let topic = self.topics.answer(self.me(), asker);
-        self.publish_presence_topic(topic, bytes, false, fx);
+        self.publish_presence_topic(topic, bytes, false, None, fx);
     }
 
     /// Publishes on one of our presence topics at QoS 1; returns the tag.
-    fn publish_presence_topic(&mut self, topic: String, payload: Vec<u8>, retain: bool, fx: &mut Vec<Effect>) -> u64 {
+    /// `expiry`: how long a broker may keep it (MQTT 5).
+    fn publish_presence_topic(
+        &mut self,
+        topic: String,
+        payload: Vec<u8>,
+        retain: bool,
+        expiry: Option<u32>,
+        fx: &mut Vec<Effect>,
+    ) -> u64 {
         let tag = self.tag();
         fx.push(Effect::Publish(Publish {
             tag,
@@ -239,8 +253,21 @@ impl State {
             payload,
             qos: 1,
             retain,
+            expiry,
         }));
         tag
+    }
+
+    /// How long a broker keeps what we publish retained about being here:
+    /// as long as others believe it without a heartbeat, so the `online` of
+    /// a client that died while the broker was down goes with it. (MQTT 5
+    /// only: a 3.1.1 broker keeps it until replaced.)
+    fn alive_expiry(&self) -> Option<u32> {
+        self.speaks_5().then(|| self.refresh_secs().saturating_mul(5) / 2 + 1)
+    }
+
+    fn speaks_5(&self) -> bool {
+        self.link.as_ref().is_some_and(|l| l.version == Spoken::V5)
     }
 
     /// A heartbeat or roll-call payload for this connection, now.
@@ -265,7 +292,27 @@ impl State {
             self.people.apply(&me, &p, self.now);
         }
         let topic = self.topics.presence(self.me());
-        self.publish_presence_topic(topic, bytes, true, fx)
+        self.own.presence_at = Some(self.now);
+        let expiry = match status {
+            Status::Offline => self.speaks_5().then_some(OFFLINE_EXPIRY_SECS),
+            _ => self.alive_expiry(),
+        };
+        self.publish_presence_topic(topic, bytes, true, expiry, fx)
+    }
+
+    /// MQTT 5: our retained presence again, unchanged (a repeat), before
+    /// the broker lets it expire.
+    fn refresh_presence(&mut self, fx: &mut Vec<Effect>) {
+        let half = TimeDelta::seconds(i64::from(self.refresh_secs() / 2));
+        let fresh = self.own.presence_at.is_some_and(|at| self.now - at < half);
+        if !self.speaks_5() || fresh {
+            return;
+        }
+        self.own.presence_at = Some(self.now);
+        let message = self.own.away.as_ref().and_then(|a| a.message.clone());
+        let bytes = self.presence_bytes(self.own_status(), None, message.as_deref(), true);
+        let (topic, expiry) = (self.topics.presence(self.me()), self.alive_expiry());
+        self.publish_presence_topic(topic, bytes, true, expiry, fx);
     }
 
     /// Our presence as it goes on the wire, with the current counter.
@@ -294,18 +341,20 @@ impl State {
 
     fn publish_heartbeat(&mut self, fx: &mut Vec<Effect>) {
         let (topic, beacon) = (self.topics.alive(self.me()), self.beacon());
-        self.publish_presence_topic(topic, beacon, true, fx);
+        let expiry = self.alive_expiry();
+        self.publish_presence_topic(topic, beacon, true, expiry, fx);
+        self.refresh_presence(fx);
     }
 
     /// On leaving: the heartbeat is cleared, so only a lost connection leaves one behind.
     pub(super) fn clear_heartbeat(&mut self, fx: &mut Vec<Effect>) {
         let topic = self.topics.alive(self.me());
-        self.publish_presence_topic(topic, Vec::new(), true, fx);
+        self.publish_presence_topic(topic, Vec::new(), true, None, fx);
     }
 
     fn roll_call(&mut self, fx: &mut Vec<Effect>) {
         let (topic, beacon) = (self.topics.roll_call(self.me()), self.beacon());
-        self.publish_presence_topic(topic, beacon, false, fx);
+        self.publish_presence_topic(topic, beacon, false, None, fx);
     }
 
     /// Connected (a clean session): the list is rebuilt from what the broker
