@@ -9,7 +9,7 @@ use rumqttc::v5::mqttbytes::v5 as v5p;
 use rumqttc::v5::mqttbytes::QoS as QoS5;
 use rumqttc::{v5, QoS, SubscribeFilter};
 
-use crate::settings::Spoken;
+use crate::settings::{Server, Spoken};
 
 /// What the session needs to know of a packet that came or went.
 #[derive(Debug)]
@@ -190,6 +190,15 @@ impl Link {
             Link::V311(_) => Spoken::V311,
             Link::V5(_) => Spoken::V5,
         }
+    }
+
+    /// This link connects to `server` at `version`.
+    pub(super) fn is_for(&self, server: &Server, version: Spoken) -> bool {
+        let (host, port) = match self {
+            Link::V311(l) => l.mqtt_options.broker_address(),
+            Link::V5(l) => l.options.broker_address(),
+        };
+        self.spoken() == version && host == server.host && port == server.port
     }
 
     pub(super) async fn poll(&mut self) -> Result<Wire, LinkError> {

@@ -65,7 +65,6 @@ impl Connecting {
 
     /// A fresh link to `server` at `version`, with `will` as its last will.
     pub(super) fn link(&self, server: &Server, version: Spoken, will: WillOf<'_>) -> (Link, Client) {
-        let (will_topic, will_payload) = will_payload(will.topics, will.username, will.session);
         match version {
             Spoken::V311 => {
                 let mut o = MqttOptions::new(self.client_id.clone(), server.host.clone(), server.port);
@@ -75,7 +74,7 @@ impl Connecting {
                     .set_request_channel_capacity(REQUEST_QUEUE)
                     .set_inflight(100)
                     .set_transport(self.transport.clone())
-                    .set_last_will(LastWill::new(will_topic, will_payload, QoS::AtLeastOnce, true));
+                    .set_last_will(self.will_311(will));
                 if let Some((user, password)) = &self.login {
                     o.set_credentials(user.clone(), password.clone());
                 }
@@ -83,18 +82,6 @@ impl Connecting {
                 (Link::V311(eventloop), Client::V311(client))
             }
             Spoken::V5 => {
-                use rumqttc::v5::mqttbytes::v5::{LastWill as LastWill5, LastWillProperties};
-                use rumqttc::v5::mqttbytes::QoS as QoS5;
-                let properties = LastWillProperties {
-                    delay_interval: Some(self.will_delay),
-                    payload_format_indicator: None,
-                    message_expiry_interval: Some(OFFLINE_EXPIRY_SECS),
-                    content_type: None,
-                    response_topic: None,
-                    correlation_data: None,
-                    user_properties: Vec::new(),
-                };
-                let will = LastWill5::new(will_topic, will_payload, QoS5::AtLeastOnce, true, Some(properties));
                 let mut o = v5::MqttOptions::new(self.client_id.clone(), server.host.clone(), server.port);
                 // With our maximum packet size announced, the broker drops
                 // what is larger for us instead of sending it (which would
@@ -106,7 +93,7 @@ impl Connecting {
                     .set_request_channel_capacity(REQUEST_QUEUE)
                     .set_outgoing_inflight_upper_limit(100)
                     .set_transport(self.transport.clone())
-                    .set_last_will(will);
+                    .set_last_will(self.will_5(will));
                 if let Some((user, password)) = &self.login {
                     o.set_credentials(user.clone(), password.clone());
                 }
@@ -114,6 +101,41 @@ impl Connecting {
                 (Link::V5(eventloop), Client::V5(client))
             }
         }
+    }
+
+    /// The next attempt on the same link announces this will (a new session id).
+    pub(super) fn renew_will(&self, link: &mut Link, will: WillOf<'_>) {
+        match link {
+            Link::V311(l) => {
+                l.mqtt_options.set_last_will(self.will_311(will));
+            }
+            Link::V5(l) => {
+                l.options.set_last_will(self.will_5(will));
+            }
+        }
+    }
+
+    fn will_311(&self, will: WillOf<'_>) -> LastWill {
+        let (topic, payload) = will_payload(will.topics, will.username, will.session);
+        LastWill::new(topic, payload, QoS::AtLeastOnce, true)
+    }
+
+    /// The will is held back `--will-delay` (a reconnect within it cancels
+    /// it), and a broker forgets it after a week.
+    fn will_5(&self, will: WillOf<'_>) -> v5::mqttbytes::v5::LastWill {
+        use rumqttc::v5::mqttbytes::v5::{LastWill as LastWill5, LastWillProperties};
+        use rumqttc::v5::mqttbytes::QoS as QoS5;
+        let (topic, payload) = will_payload(will.topics, will.username, will.session);
+        let properties = LastWillProperties {
+            delay_interval: Some(self.will_delay),
+            payload_format_indicator: None,
+            message_expiry_interval: Some(OFFLINE_EXPIRY_SECS),
+            content_type: None,
+            response_topic: None,
+            correlation_data: None,
+            user_properties: Vec::new(),
+        };
+        LastWill5::new(topic, payload, QoS5::AtLeastOnce, true, Some(properties))
     }
 }
 

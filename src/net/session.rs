@@ -59,8 +59,10 @@ enum Next {
 }
 
 impl Session {
-    /// A fresh session id, and a link made for the plan's next attempt that
-    /// carries it in its will. The handle sends through the new link's client.
+    /// A fresh session id, carried in the will of the plan's next attempt.
+    /// The same broker at the same version keeps its link (and so, at MQTT
+    /// 5, resumes its session); another gets a new link, and the handle
+    /// sends through the new link's client.
     pub(super) fn renew_link(&mut self) {
         self.progress.session = session_id(fastrand::u64(..));
         let (server, version) = self.plan.current();
@@ -69,8 +71,12 @@ impl Session {
             username: &self.username,
             session: &self.progress.session,
         };
-        let (link, client) = self.connecting.link(server, version, will);
         self.context.port = server.port;
+        if self.link.is_for(server, version) {
+            self.connecting.renew_will(&mut self.link, will);
+            return;
+        }
+        let (link, client) = self.connecting.link(server, version, will);
         self.link = link;
         self.tracking.lock().expect("tracking lock").client = client;
     }
