@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 
 use crate::app::NetEvent;
 use crate::protocol::Topics;
-use crate::settings::Settings;
+use crate::settings::{MqttVersion, Settings};
 pub use backoff::Backoff;
 pub use failure::{ConnectionFailure, LoginRefusal};
 use handle::Tracking;
@@ -53,7 +53,12 @@ pub fn start(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>, impl Fut
     // failure is logged now and reported as the session's first (fatal) event.
     let transport = options::transport(settings).inspect_err(|reason| tracing::error!("{reason}"));
     let connecting = Connecting::new(settings, transport.as_ref().cloned().unwrap_or(Transport::Tcp));
-    let plan = Plan::new(settings.servers(), settings.mqtt);
+    // The broker inside (`--serve`) listens at 3.1.1 only: no MQTT 5 attempt to refuse.
+    let asked = match (settings.hosting, settings.mqtt) {
+        (Some(_), MqttVersion::Auto) => MqttVersion::V311,
+        (_, asked) => asked,
+    };
+    let plan = Plan::new(settings.servers(), asked);
     let topics = Topics::new(&settings.topic_prefix);
     // A link for the first attempt; `renew_link` makes it again with the
     // session id, and again for each later attempt.

@@ -236,9 +236,14 @@ fn json_output_parses_with_the_promised_fields() {
             .map(|p| str_field(p, "status"))
             .collect();
         assert_eq!(bob_status, ["online", "offline"], "{presence:?}");
+        // One per (re)connect: the broker in use and the MQTT version it speaks.
+        let connected: Vec<&Value> = events.iter().filter(|v| v["event"] == "connected").collect();
+        assert_eq!(connected.len(), 1, "{connected:?}");
+        assert_eq!(str_field(connected[0], "server"), broker.address());
+        assert!(["5", "3.1.1"].contains(&str_field(connected[0], "mqtt")), "{connected:?}");
         assert_eq!(
             events.len(),
-            messages.len() + presence.len(),
+            messages.len() + presence.len() + connected.len(),
             "unknown events: {events:?}"
         );
     });
