@@ -320,7 +320,7 @@ fn a_config_file_alone_can_connect() {
     let config = config.display().to_string();
     let mut alice = spawn_client(&["--config", &config], &[]);
     let ready = alice.expect_connected("alice");
-    assert!(ready.ends_with("in #ops"), "{ready}");
+    assert!(ready.contains("in #ops"), "{ready}");
     alice.quit();
 
     let mut shown = spawn_client(&["--config", &config, "--print-config"], &[]);

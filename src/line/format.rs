@@ -115,7 +115,8 @@ impl Formatter {
             (Record::NotSent { room, id, text, reason }, true) => {
                 super::delivery::not_sent_json(out, room, id, text, reason)
             }
-            // Text line mode said these on stderr already.
+            // Text line mode says these on stderr, as notices; the state
+            // makes them for `--json` only.
             (Record::Connected { .. } | Record::NotSent { .. }, false) => Ok(()),
         }
     }

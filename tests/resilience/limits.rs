@@ -9,7 +9,9 @@ fn a_retained_message_too_large_to_receive_is_reported_and_retried_slowly() {
         if !carries_oversize("retained_oversize", broker) {
             return;
         }
-        let mut alice = Komunikator::join(broker, "alice", &[]);
+        // At MQTT 3.1.1, which cannot tell the broker the client's limit (at
+        // MQTT 5 the broker drops the message for it: tests/mqtt5.rs).
+        let mut alice = Komunikator::join(broker, "alice", &["--mqtt", "3.1.1"]);
         // 20 MiB, above the 16 MiB the client accepts, retained on a room it is in.
         let mut raw = RawPublisher::connect(broker, "big-retained");
         raw.publish("chat/general", &vec![b'x'; 20 << 20], true);

@@ -18,7 +18,8 @@ impl State {
     pub(super) fn on_net(&mut self, net: NetEvent, fx: &mut Vec<Effect>) {
         match net {
             NetEvent::Connected { session, link } => {
-                if self.line_mode() {
+                // Text line mode says it in the connected notice.
+                if matches!(self.settings.mode, Mode::Line { json: true }) {
                     fx.push(Effect::Print(Record::Connected {
                         server: link.server.clone(),
                         version: link.version,
