@@ -240,7 +240,10 @@ fn json_output_parses_with_the_promised_fields() {
         let connected: Vec<&Value> = events.iter().filter(|v| v["event"] == "connected").collect();
         assert_eq!(connected.len(), 1, "{connected:?}");
         assert_eq!(str_field(connected[0], "server"), broker.address());
-        assert!(["5", "3.1.1"].contains(&str_field(connected[0], "mqtt")), "{connected:?}");
+        assert!(
+            ["5", "3.1.1"].contains(&str_field(connected[0], "mqtt")),
+            "{connected:?}"
+        );
         assert_eq!(
             events.len(),
             messages.len() + presence.len() + connected.len(),
