@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 
 use crate::{client_binary, Broker, Lines, REQUIRE_MOSQUITTO, WAIT};
 
+/// Set to `5`, `3.1.1` or `auto` to run every client the tests start at that
+/// MQTT version (passed on as `KOMUNIKATOR_MQTT`); unset, each speaks its default.
+pub const TEST_MQTT: &str = "KOMUNIKATOR_TEST_MQTT";
+
 /// The real `komunikator` binary, in line mode, with piped standard streams.
 pub struct Komunikator {
     pub name: String,
@@ -25,12 +29,18 @@ pub struct Finished {
 }
 
 /// Keeps the user's own config file, environment and log file out of a
-/// test run: the client under test sees defaults and the flags it is given.
+/// test run: the client under test sees defaults and the flags it is given,
+/// except the MQTT version [`TEST_MQTT`] asks for.
 pub fn isolate(command: &mut Command) {
     for (name, _) in std::env::vars() {
         if name.starts_with("KOMUNIKATOR_") && name != REQUIRE_MOSQUITTO {
             command.env_remove(name);
         }
+    }
+    // The whole suite at one MQTT version (`KOMUNIKATOR_TEST_MQTT=3.1.1
+    // cargo test`): a test that needs a version passes `--mqtt`, which wins.
+    if let Some(version) = std::env::var_os(TEST_MQTT).filter(|v| !v.is_empty()) {
+        command.env("KOMUNIKATOR_MQTT", version);
     }
     let scratch = std::env::temp_dir().join(format!("komunikator-test-home-{}", std::process::id()));
     command

@@ -8,6 +8,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+mod acl;
 mod binaries;
 mod broker;
 mod chat;
@@ -26,10 +27,11 @@ pub mod report;
 pub mod tls;
 pub mod tmux;
 
+pub use acl::Access;
 pub use binaries::{client_binary, use_binaries, Binaries};
 pub use broker::{carries_oversize, with_each_broker, with_each_broker_mut, Broker, BrokerKind};
 pub use chat::{chat_payload, is_action_line, is_chat_line};
-pub use client::{isolate, run_to_exit, spawn_piped, Finished, Komunikator};
+pub use client::{isolate, run_to_exit, spawn_piped, Finished, Komunikator, TEST_MQTT};
 pub use lines::Lines;
 pub use mosquitto::MosquittoLog;
 pub use mqtt::RawPublisher;
