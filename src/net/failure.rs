@@ -126,29 +126,14 @@ impl ConnectionFailure {
     /// Classifies an MQTT 5 link's `err` as [`ConnectionFailure::new`] does a 3.1.1 one's.
     fn new_v5(err: v5::ConnectionError, context: &Context) -> Self {
         use v5::{ConnectionError as E, StateError as S};
-        if let Some(tls) = tls_cause(&err) {
-            return ConnectionFailure::Tls(tls.into());
+        if let Some(failure) = tls_or_hang_up(&err, matches!(err, E::Tls(_)), context) {
+            return failure;
         }
         let first_plain_try = !context.tls && !context.ever_connected;
-        if let Some(io) = hang_up_cause(&err) {
-            let detail = io.to_string();
-            return match err {
-                E::Tls(_) => ConnectionFailure::HungUpInHandshake { detail },
-                _ => ConnectionFailure::HungUp {
-                    detail: Some(detail),
-                    suggest_tls: first_plain_try,
-                },
-            };
-        }
         match err {
-            E::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                ConnectionFailure::NothingListening { port: context.port }
-            }
-            E::Io(e) if e.raw_os_error().is_none() => ConnectionFailure::UnknownHost(e),
-            E::Io(e) | E::MqttState(S::Io(e)) => ConnectionFailure::Io(e),
-            E::Tls(rumqttc::TlsError::DNSName(_)) => ConnectionFailure::NotAHostName,
-            E::Tls(rumqttc::TlsError::Io(e)) => ConnectionFailure::TlsIo(e),
-            E::Tls(e) => ConnectionFailure::TlsLayer(e),
+            E::Io(e) => of_io(e, context),
+            E::MqttState(S::Io(e)) => ConnectionFailure::Io(e),
+            E::Tls(e) => of_tls(e),
             E::ConnectionRefused(code) => refusal_v5(code, context),
             E::Timeout(_) => ConnectionFailure::TimedOut,
             E::MqttState(S::AwaitPingResp) => ConnectionFailure::StoppedAnswering,
@@ -174,31 +159,14 @@ impl ConnectionFailure {
 
     /// Classifies `err`, taking it over; `context` says what was tried.
     pub(super) fn new(err: ConnectionError, context: &Context) -> Self {
-        if let Some(tls) = tls_cause(&err) {
-            return ConnectionFailure::Tls(tls.into());
+        if let Some(failure) = tls_or_hang_up(&err, matches!(err, ConnectionError::Tls(_)), context) {
+            return failure;
         }
         let first_plain_try = !context.tls && !context.ever_connected;
-        if let Some(io) = hang_up_cause(&err) {
-            let detail = io.to_string();
-            return match err {
-                ConnectionError::Tls(_) => ConnectionFailure::HungUpInHandshake { detail },
-                _ => ConnectionFailure::HungUp {
-                    detail: Some(detail),
-                    suggest_tls: first_plain_try,
-                },
-            };
-        }
         match err {
-            ConnectionError::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                ConnectionFailure::NothingListening { port: context.port }
-            }
-            // Connecting fails with an OS error code; only the host lookup
-            // (getaddrinfo, or no address at all) fails without one.
-            ConnectionError::Io(e) if e.raw_os_error().is_none() => ConnectionFailure::UnknownHost(e),
-            ConnectionError::Io(e) | ConnectionError::MqttState(StateError::Io(e)) => ConnectionFailure::Io(e),
-            ConnectionError::Tls(rumqttc::TlsError::DNSName(_)) => ConnectionFailure::NotAHostName,
-            ConnectionError::Tls(rumqttc::TlsError::Io(e)) => ConnectionFailure::TlsIo(e),
-            ConnectionError::Tls(e) => ConnectionFailure::TlsLayer(e),
+            ConnectionError::Io(e) => of_io(e, context),
+            ConnectionError::MqttState(StateError::Io(e)) => ConnectionFailure::Io(e),
+            ConnectionError::Tls(e) => of_tls(e),
             ConnectionError::ConnectionRefused(code) => refusal(code, context),
             ConnectionError::NetworkTimeout => ConnectionFailure::TimedOut,
             ConnectionError::MqttState(StateError::AwaitPingResp) => ConnectionFailure::StoppedAnswering,
@@ -260,13 +228,7 @@ fn refusal(code: ConnectReturnCode, context: &Context) -> ConnectionFailure {
         ConnectReturnCode::ServiceUnavailable => return ConnectionFailure::Unavailable,
         other => return ConnectionFailure::Refused(format!("{other:?}")),
     };
-    match &context.login_user {
-        Some(user) => ConnectionFailure::LoginRefused {
-            user: user.clone(),
-            why,
-        },
-        None => ConnectionFailure::LoginRequired,
-    }
+    login_refused(why, context)
 }
 
 /// An MQTT 5 CONNACK refused the connection.
@@ -283,12 +245,59 @@ fn refusal_v5(code: Code5, context: &Context) -> ConnectionFailure {
         }
         other => return ConnectionFailure::Refused(format!("{other:?}")),
     };
+    login_refused(why, context)
+}
+
+/// A refused login reads differently with and without one.
+fn login_refused(why: LoginRefusal, context: &Context) -> ConnectionFailure {
     match &context.login_user {
         Some(user) => ConnectionFailure::LoginRefused {
             user: user.clone(),
             why,
         },
         None => ConnectionFailure::LoginRequired,
+    }
+}
+
+/// What errors of both versions may hold: a TLS failure anywhere inside, or
+/// the peer hanging up (`in_tls_layer`: during the TLS handshake).
+fn tls_or_hang_up(
+    err: &(dyn std::error::Error + 'static),
+    in_tls_layer: bool,
+    context: &Context,
+) -> Option<ConnectionFailure> {
+    if let Some(tls) = tls_cause(err) {
+        return Some(ConnectionFailure::Tls(tls.into()));
+    }
+    let detail = hang_up_cause(err)?.to_string();
+    Some(if in_tls_layer {
+        ConnectionFailure::HungUpInHandshake { detail }
+    } else {
+        ConnectionFailure::HungUp {
+            detail: Some(detail),
+            suggest_tls: !context.tls && !context.ever_connected,
+        }
+    })
+}
+
+/// Connecting failed at the socket.
+fn of_io(e: std::io::Error, context: &Context) -> ConnectionFailure {
+    if e.kind() == std::io::ErrorKind::ConnectionRefused {
+        ConnectionFailure::NothingListening { port: context.port }
+    } else if e.raw_os_error().is_none() {
+        // Connecting fails with an OS error code; only the host lookup
+        // (getaddrinfo, or no address at all) fails without one.
+        ConnectionFailure::UnknownHost(e)
+    } else {
+        ConnectionFailure::Io(e)
+    }
+}
+
+fn of_tls(e: rumqttc::TlsError) -> ConnectionFailure {
+    match e {
+        rumqttc::TlsError::DNSName(_) => ConnectionFailure::NotAHostName,
+        rumqttc::TlsError::Io(e) => ConnectionFailure::TlsIo(e),
+        e => ConnectionFailure::TlsLayer(e),
     }
 }
 

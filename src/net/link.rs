@@ -313,33 +313,31 @@ fn wire_5(event: v5::Event) -> Wire {
     }
 }
 
-/// A PUBACK's failure reason, in words; `None`: accepted.
+/// A PUBACK's or PUBREC's failure reason, in words; `None`: accepted.
+/// (Two enums with the same variants.)
+macro_rules! refusal_in_words {
+    ($reason:expr, $R:ident) => {
+        Some(match $reason {
+            $R::Success | $R::NoMatchingSubscribers => return None,
+            $R::NotAuthorized => "not authorised",
+            $R::TopicNameInvalid => "topic name invalid",
+            $R::QuotaExceeded => "quota exceeded",
+            $R::PayloadFormatInvalid => "payload format invalid",
+            $R::PacketIdentifierInUse => "packet id in use",
+            $R::ImplementationSpecificError => "implementation-specific error",
+            $R::UnspecifiedError => "unspecified error",
+        })
+    };
+}
+
 fn puback_refusal(reason: &v5p::PubAckReason) -> Option<&'static str> {
-    use v5p::PubAckReason as R;
-    Some(match reason {
-        R::Success | R::NoMatchingSubscribers => return None,
-        R::NotAuthorized => "not authorised",
-        R::TopicNameInvalid => "topic name invalid",
-        R::QuotaExceeded => "quota exceeded",
-        R::PayloadFormatInvalid => "payload format invalid",
-        R::PacketIdentifierInUse => "packet id in use",
-        R::ImplementationSpecificError => "implementation-specific error",
-        R::UnspecifiedError => "unspecified error",
-    })
+    use v5p::PubAckReason;
+    refusal_in_words!(reason, PubAckReason)
 }
 
 fn pubrec_refusal(reason: &v5p::PubRecReason) -> Option<&'static str> {
-    use v5p::PubRecReason as R;
-    Some(match reason {
-        R::Success | R::NoMatchingSubscribers => return None,
-        R::NotAuthorized => "not authorised",
-        R::TopicNameInvalid => "topic name invalid",
-        R::QuotaExceeded => "quota exceeded",
-        R::PayloadFormatInvalid => "payload format invalid",
-        R::PacketIdentifierInUse => "packet id in use",
-        R::ImplementationSpecificError => "implementation-specific error",
-        R::UnspecifiedError => "unspecified error",
-    })
+    use v5p::PubRecReason;
+    refusal_in_words!(reason, PubRecReason)
 }
 
 #[cfg(test)]
