@@ -164,19 +164,27 @@ impl State {
             return;
         }
         let limit = self.link.as_ref().and_then(|l| l.max_packet).map(|m| m as usize);
-        for publish in self.outbox.take_ready() {
-            let size = packet_size(&publish);
-            match limit {
-                Some(limit) if size > limit => {
-                    let why = format!(
-                        "too large for this broker: {} > {}",
-                        display::human_size(size),
-                        display::human_size(limit)
-                    );
-                    self.outbox.acked(publish.tag);
-                    self.not_delivered_publish(&publish, &why, fx);
+        // A refusal frees a place in the window: take again until none is refused.
+        loop {
+            let mut refused = false;
+            for publish in self.outbox.take_ready() {
+                let size = packet_size(&publish);
+                match limit {
+                    Some(limit) if size > limit => {
+                        let why = format!(
+                            "too large for this broker: {} > {}",
+                            display::human_size(size),
+                            display::human_size(limit)
+                        );
+                        self.outbox.acked(publish.tag);
+                        self.not_delivered_publish(&publish, &why, fx);
+                        refused = true;
+                    }
+                    _ => fx.push(Effect::Publish(publish)),
                 }
-                _ => fx.push(Effect::Publish(publish)),
+            }
+            if !refused {
+                return;
             }
         }
     }

@@ -175,3 +175,28 @@ fn before_the_first_connection_every_server_is_tried_before_giving_up() {
     let fx = state.update(Event::Net(failed(false)), t0());
     assert!(matches!(&fx[..], [Effect::Fail(_)]), "{fx:?}");
 }
+
+#[test]
+fn more_refusals_than_the_window_never_stall_the_message_behind_them() {
+    let mut state = line_state();
+    connect(&mut state);
+    super::testing::lose(&mut state, Duration::from_secs(1));
+    let too_large = "x".repeat(2000);
+    for _ in 0..OUTBOX_WINDOW + 50 {
+        state.update(Event::Line(too_large.clone()), t0());
+    }
+    state.update(Event::Line("small".into()), t0());
+    let mut small_limit = link(Spoken::V5);
+    small_limit.max_packet = Some(1024);
+    let fx = connect_over(&mut state, small_limit);
+    let chat: Vec<_> = publishes(&fx)
+        .into_iter()
+        .filter(|p| p.topic == "chat/general")
+        .collect();
+    assert_eq!(chat.len(), 1, "only the small one goes");
+    let refusals = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::Report(r) if r.contains("too large for this broker")))
+        .count();
+    assert_eq!(refusals, OUTBOX_WINDOW + 50);
+}
