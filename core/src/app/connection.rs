@@ -94,6 +94,10 @@ impl State {
             } => arrival::handle(self, &topic, &payload, retained, fx),
             NetEvent::Acked(tag) => self.on_acked(tag, fx),
             NetEvent::Refused { tag, reason } => {
+                // A refused `offline` while quitting: nothing more to wait for.
+                if self.quit_acked(tag, fx) {
+                    return;
+                }
                 if let Some(publish) = self.outbox.acked(tag) {
                     self.not_delivered_publish(&publish, &reason, fx);
                     self.quit_progress();
