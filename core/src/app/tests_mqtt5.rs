@@ -200,3 +200,17 @@ fn more_refusals_than_the_window_never_stall_the_message_behind_them() {
         .count();
     assert_eq!(refusals, OUTBOX_WINDOW + 50);
 }
+
+#[test]
+fn an_offline_the_broker_refuses_ends_the_wait_at_once() {
+    let mut state = line_state();
+    connect_over(&mut state, link(Spoken::V5));
+    let fx = state.update(Event::Quit, t0());
+    let offline = publishes(&fx)[0].tag;
+    let refused = NetEvent::Refused {
+        tag: offline,
+        reason: "the broker refused it: not authorised".into(),
+    };
+    let fx = state.update(Event::Net(refused), t0());
+    assert!(fx.contains(&Effect::Disconnect), "{fx:?}");
+}
