@@ -159,3 +159,47 @@ fn when_the_broker_in_use_dies_the_clients_move_to_the_next_one_and_chat_goes_on
     alice.quit();
     eprintln!("took {:?}", started.elapsed());
 }
+
+#[test]
+fn over_a_bridge_a_client_whose_broker_dies_moves_to_the_other_and_chat_goes_on() {
+    let Some((mut first, second)) = Broker::start_mosquitto_bridged_pair(false) else {
+        return;
+    };
+    let (a, b) = (first.address(), second.address());
+    // Each on its own broker, the other one next in its list.
+    let mut alice = Komunikator::spawn_args("alice", &["--no-tui", "-s", &format!("{a},{b}"), "alice"]);
+    let mut bob = Komunikator::spawn_args("bob", &["--no-tui", "-s", &format!("{b},{a}"), "bob"]);
+    alice.stderr.wait_for("alice on the first", WAIT, |l| {
+        l.starts_with(&format!("komunikator: connected to {a} as alice"))
+    });
+    bob.stderr.wait_for("bob on the second", WAIT, |l| {
+        l.starts_with(&format!("komunikator: connected to {b} as bob"))
+    });
+    alice
+        .stdout
+        .wait_for("bob, across the bridge", WAIT, |l| l.ends_with(" * bob is online"));
+    alice.send_line("across the bridge");
+    bob.stdout.wait_for("alice's line across the bridge", WAIT, |l| {
+        is_chat_line(l, "general", "alice", "across the bridge")
+    });
+
+    first.stop();
+    alice.stderr.wait_for("alice moving to the second", WAIT, |l| {
+        l.starts_with(&format!("komunikator: reconnected to {b} as alice"))
+    });
+    alice.send_line("after the move");
+    bob.stdout.wait_for("alice's line after the move", WAIT, |l| {
+        is_chat_line(l, "general", "alice", "after the move")
+    });
+    bob.send_line("welcome over");
+    alice.stdout.wait_for("bob's answer", WAIT, |l| {
+        is_chat_line(l, "general", "bob", "welcome over")
+    });
+    assert!(
+        !bob.stderr.seen().iter().any(|l| l.contains("connection lost")),
+        "bob's broker stayed up: {}",
+        bob.transcript()
+    );
+    bob.quit();
+    alice.quit();
+}
