@@ -23,7 +23,7 @@ const fn setting(
 #[rustfmt::skip]
 const SPECIAL_BEFORE: &[Setting] = &[
     setting(Some("username"), Some("KOMUNIKATOR_USERNAME"), Some("USERNAME"), "your name in the chat"),
-    setting(Some("server"), Some("KOMUNIKATOR_SERVER"), Some("--server"), "broker host, host:port or mqtt(s):// URL"),
+    setting(Some("server"), Some("KOMUNIKATOR_SERVER"), Some("--server"), "broker host, host:port or mqtt(s):// URL; several, comma-separated"),
     setting(Some("port"), Some("KOMUNIKATOR_PORT"), Some("--port"), "broker port"),
     setting(Some("tls"), Some("KOMUNIKATOR_TLS"), Some("--tls"), "true/false"),
     setting(Some("ca-file"), Some("KOMUNIKATOR_CA_FILE"), Some("--ca-file"), "PEM file of the CA to trust"),
