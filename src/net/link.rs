@@ -237,8 +237,17 @@ impl Link {
     }
 }
 
+/// What left, at either version (rumqttc shares this type between them).
+fn outgoing(out: rumqttc::Outgoing) -> Wire {
+    match out {
+        rumqttc::Outgoing::Publish(pkid) => Wire::Sent(pkid),
+        rumqttc::Outgoing::Disconnect => Wire::Disconnecting,
+        _ => Wire::Other,
+    }
+}
+
 fn wire_311(event: rumqttc::Event) -> Wire {
-    use rumqttc::{Event, Incoming, Outgoing, SubscribeReasonCode};
+    use rumqttc::{Event, Incoming, SubscribeReasonCode};
     match event {
         Event::Incoming(Incoming::ConnAck(ack)) => Wire::ConnAck {
             session_present: ack.session_present,
@@ -264,14 +273,12 @@ fn wire_311(event: rumqttc::Event) -> Wire {
                 .filter(|c| **c == SubscribeReasonCode::Failure)
                 .count(),
         },
-        Event::Outgoing(Outgoing::Publish(pkid)) => Wire::Sent(pkid),
-        Event::Outgoing(Outgoing::Disconnect) => Wire::Disconnecting,
+        Event::Outgoing(out) => outgoing(out),
         _ => Wire::Other,
     }
 }
 
 fn wire_5(event: v5::Event) -> Wire {
-    use rumqttc::Outgoing;
     use v5::{Event, Incoming};
     match event {
         Event::Incoming(Incoming::ConnAck(ack)) => Wire::ConnAck {
@@ -307,8 +314,7 @@ fn wire_5(event: v5::Event) -> Wire {
                 .filter(|c| !matches!(c, v5p::SubscribeReasonCode::Success(_)))
                 .count(),
         },
-        Event::Outgoing(Outgoing::Publish(pkid)) => Wire::Sent(pkid),
-        Event::Outgoing(Outgoing::Disconnect) => Wire::Disconnecting,
+        Event::Outgoing(out) => outgoing(out),
         _ => Wire::Other,
     }
 }
