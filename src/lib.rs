@@ -18,12 +18,16 @@ pub use komunikator_core::{app, protocol, settings};
 pub mod cli;
 pub mod config;
 pub mod deadline;
+pub mod history_store;
+pub mod identity;
+pub mod keeper;
 pub mod line;
 pub mod logging;
 pub mod net;
 pub mod output;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod tasks;
 pub mod tls;
 pub mod tui;
 pub mod ui;

@@ -33,8 +33,13 @@ const READ_AHEAD: usize = 64;
 
 /// Runs line mode to the end; returns the process exit status.
 pub async fn run(settings: Settings) -> i32 {
-    let (handle, net_rx, session) = net::start(&settings);
-    net::alongside(session, front_end(settings, handle, net_rx)).await
+    let mut prepared = crate::history_store::prepare(&settings);
+    let (handle, net_rx, session) = net::start(&settings, &prepared.identity);
+    let code = net::alongside(session, front_end(settings, handle, net_rx, &mut prepared)).await;
+    if let Some(history) = prepared.history.take() {
+        history.close();
+    }
+    code
 }
 
 /// stdout: written by the event loop itself when it is a pipe (non-blocking:
@@ -113,7 +118,12 @@ impl Notices {
 /// Line mode's loop. Long because the loop's locals (buffers reused for
 /// every batch, the pending events, the output streams) are shared by its
 /// parts; split up, they would be passed around as a dozen arguments.
-async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receiver<NetEvent>) -> i32 {
+async fn front_end(
+    settings: Settings,
+    handle: Handle,
+    mut net_rx: mpsc::Receiver<NetEvent>,
+    prepared: &mut crate::history_store::Prepared,
+) -> i32 {
     let json = matches!(settings.mode, Mode::Line { json: true });
     let mut stdout = Stdout::start(json);
     let notices = Notices::start();
@@ -134,6 +144,8 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
     let mut pending: Vec<Event> = Vec::new();
     let mut fx: Vec<Effect> = Vec::new();
     let mut reader_gone = false;
+    let history = &mut prepared.history;
+    pending.extend(prepared.notices.drain(..).rev().map(Event::Notice));
 
     let code = 'run: loop {
         if pending.is_empty() {
@@ -163,6 +175,12 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
             handled += 1;
             state.update_into(event, now, &mut fx);
             for effect in fx.drain(..) {
+                if let Some(history) = history.as_mut() {
+                    if let Some(answer) = history.handle(&effect) {
+                        pending.push(answer);
+                        continue;
+                    }
+                }
                 match carry_out_in_line_mode(&handle, effect, &mut formatter, &mut out, &notices) {
                     Step::Continue => {}
                     Step::Then(event) => pending.push(event),
@@ -174,6 +192,9 @@ async fn front_end(settings: Settings, handle: Handle, mut net_rx: mpsc::Receive
                     pending.push(Event::Net(net));
                 }
             }
+        }
+        if let Some(trouble) = history.as_ref().and_then(|h| h.trouble()) {
+            pending.push(Event::Notice(trouble));
         }
         stdout.push(&out);
         out.clear();
@@ -306,6 +327,12 @@ fn carry_out_in_line_mode(
         Effect::Exit(code) => return Step::Exit(code),
         // Screen effects: line mode has no screen.
         Effect::Bell | Effect::Ticking(_) | Effect::Repaint => None,
+        // The history's, when it is kept (else nothing to do).
+        Effect::Store(_)
+        | Effect::LoadHistory { .. }
+        | Effect::Search { .. }
+        | Effect::LoadContext { .. }
+        | Effect::Forget(_) => None,
     };
     then.map_or(Step::Continue, Step::Then)
 }

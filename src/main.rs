@@ -14,6 +14,9 @@ fn main() {
         settings.address(),
         settings.username
     );
+    if let Some(code) = komunikator::tasks::run(&settings) {
+        std::process::exit(code);
+    }
     #[cfg(feature = "serve")]
     if let Some(listen) = settings.hosting {
         // Before the client starts, so that its first connection finds the broker up.
@@ -23,6 +26,13 @@ fn main() {
             std::process::exit(1);
         }
         tracing::info!("hosting a broker on {listen}");
+        if settings.keeper {
+            // Late joiners get the rooms' recent history from it.
+            let config = komunikator::tasks::keeper_for(&settings, listen);
+            if let Err(why) = komunikator::keeper::start(config) {
+                tracing::warn!("{why}");
+            }
+        }
     }
     // One thread: a chat client waits on the network, and one thread keeps
     // each message's path short (no hand-offs between cores).
@@ -60,7 +70,7 @@ fn settings_or_exit() -> komunikator::settings::Settings {
             std::process::exit(2);
         }
     }
-    if settings.mode == Mode::Tui {
+    if settings.mode == Mode::Tui && settings.task == komunikator::settings::Task::Chat {
         if let Some(why) = no_terminal() {
             // A script or a dumb terminal asked for the UI: line mode is what it can use.
             eprintln!("komunikator: {why}: running in line mode (--no-tui)");

@@ -25,6 +25,7 @@ use rumqttc::Transport;
 use tokio::sync::mpsc;
 
 use crate::app::NetEvent;
+use crate::identity::Identity;
 use crate::protocol::Topics;
 use crate::settings::{MqttVersion, Settings};
 pub use backoff::Backoff;
@@ -40,19 +41,26 @@ use session::Session;
 const EVENT_QUEUE: usize = 4096;
 
 /// Starts the session task; it connects at once and runs until DISCONNECT.
-pub fn spawn(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>) {
-    let (handle, rx, session) = start(settings);
+pub fn spawn(settings: &Settings, identity: &Identity) -> (Handle, mpsc::Receiver<NetEvent>) {
+    let (handle, rx, session) = start(settings, identity);
     tokio::spawn(session);
     (handle, rx)
 }
 
 /// The session as a future for the front end to drive with [`alongside`]:
 /// it connects when first polled and runs until DISCONNECT.
-pub fn start(settings: &Settings) -> (Handle, mpsc::Receiver<NetEvent>, impl Future<Output = ()>) {
+/// `identity`: the client id; a stable one keeps a broker session across
+/// runs (clean start off from the first connection), so what was sent while
+/// we were away arrives when we are back.
+pub fn start(settings: &Settings, identity: &Identity) -> (Handle, mpsc::Receiver<NetEvent>, impl Future<Output = ()>) {
     // Checked before start already: should the files have changed since, the
     // failure is logged now and reported as the session's first (fatal) event.
     let transport = options::transport(settings).inspect_err(|reason| tracing::error!("{reason}"));
-    let connecting = Connecting::new(settings, transport.as_ref().cloned().unwrap_or(Transport::Tcp));
+    let connecting = Connecting::new(
+        settings,
+        identity,
+        transport.as_ref().cloned().unwrap_or(Transport::Tcp),
+    );
     // The broker inside (`--serve`) listens at 3.1.1 only: no MQTT 5 attempt to refuse.
     let asked = match (settings.hosting, settings.mqtt) {
         (Some(_), MqttVersion::Auto) => MqttVersion::V311,

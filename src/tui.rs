@@ -144,7 +144,8 @@ struct Ending {
 }
 
 pub async fn run(settings: Settings) -> i32 {
-    let (handle, net_rx) = net::spawn(&settings);
+    let mut prepared = crate::history_store::prepare(&settings);
+    let (handle, net_rx) = net::spawn(&settings, &prepared.identity);
     let mut screen = match Screen::enter() {
         Ok(screen) => screen,
         Err(e) => {
@@ -153,8 +154,11 @@ pub async fn run(settings: Settings) -> i32 {
         }
     };
     let hosting = settings.hosting;
-    let ending = event_loop(&mut screen, settings, handle, net_rx).await;
+    let ending = event_loop(&mut screen, settings, handle, net_rx, &mut prepared).await;
     drop(screen);
+    if let Some(history) = prepared.history.take() {
+        history.close();
+    }
     if let Some(listen) = hosting {
         eprintln!(
             "komunikator: stopped hosting the broker on {listen}; everyone else connected to it was disconnected"
@@ -257,6 +261,7 @@ async fn event_loop(
     settings: Settings,
     handle: Handle,
     mut net_rx: tokio::sync::mpsc::Receiver<NetEvent>,
+    prepared: &mut crate::history_store::Prepared,
 ) -> Ending {
     let mut sigterm = signal(SignalKind::terminate()).expect("SIGTERM handler");
     let mut sighup = signal(SignalKind::hangup()).expect("SIGHUP handler");
@@ -277,6 +282,10 @@ async fn event_loop(
     // Reused for every event: no allocation per message.
     let mut queue: Vec<Event> = Vec::new();
     let mut fx: Vec<Effect> = Vec::new();
+    let history = &mut prepared.history;
+    // A stack: the rooms' history is read first, then the notices are said.
+    queue.extend(prepared.notices.drain(..).rev().map(Event::Notice));
+    queue.push(Event::Started);
 
     loop {
         let now = Instant::now();
@@ -320,6 +329,12 @@ async fn event_loop(
             handled += 1;
             state.update_into(event, chrono::Utc::now(), &mut fx);
             for effect in fx.drain(..) {
+                if let Some(history) = history.as_mut() {
+                    if let Some(answer) = history.handle(&effect) {
+                        queue.push(answer);
+                        continue;
+                    }
+                }
                 if let Some(ending) = carry_out_in_tui(effect, screen, &handle, &mut queue, &mut ticking, &mut farewell)
                 {
                     return ending;
@@ -328,6 +343,9 @@ async fn event_loop(
             if queue.is_empty() && handled < BATCH {
                 queue.extend(net_rx.try_recv().ok().map(Event::Net));
             }
+        }
+        if let Some(trouble) = history.as_ref().and_then(|h| h.trouble()) {
+            queue.push(Event::Notice(trouble));
         }
         dirty = true;
     }
@@ -356,6 +374,12 @@ fn carry_out_in_tui(
         Effect::Bell => screen.bell(),
         // Line mode's output: the screen shows the state instead.
         Effect::Print(_) | Effect::Report(_) => {}
+        // The history's, when it is kept (else nothing to do).
+        Effect::Store(_)
+        | Effect::LoadHistory { .. }
+        | Effect::Search { .. }
+        | Effect::LoadContext { .. }
+        | Effect::Forget(_) => {}
         Effect::Farewell(line) => farewell.push(line),
         Effect::Exit(code) => {
             return Some(Ending {

@@ -51,6 +51,34 @@ pub struct Settings {
     pub log_file: Option<PathBuf>,
     /// `--serve`: where the broker inside this process listens.
     pub hosting: Option<SocketAddr>,
+    /// Keep every conversation in the local history (`--no-history`: off).
+    pub store_history: bool,
+    /// Stored messages older than this many days go (0: kept for ever).
+    pub history_days: u32,
+    /// The history file is kept under this many MiB (0: no bound).
+    pub history_size: u64,
+    /// `--serve`: run a history keeper beside the broker.
+    pub keeper: bool,
+    /// What this run does: chat, or one of the history's tasks.
+    pub task: Task,
+}
+
+/// What a run does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Task {
+    #[default]
+    Chat,
+    /// `--keep-history`: a history keeper only, for these rooms (`None`: every room).
+    KeepHistory { rooms: Option<Vec<String>> },
+    /// `--print-history ROOM`: the stored history of a room, then exit.
+    PrintHistory { room: String, limit: usize },
+    /// `--search TEXT`: the stored messages with every word of TEXT, in
+    /// these rooms (`None`: every room), then exit.
+    Search {
+        text: String,
+        rooms: Option<Vec<String>>,
+        limit: usize,
+    },
 }
 
 /// A broker's host and port.

@@ -12,7 +12,7 @@ use crate::config::{
     parse_port, parse_room, parse_server, parse_username, variables, ConfigError, DeclaredFlags, Endpoint, Layer,
     Request, PLAIN_PORT,
 };
-use crate::settings::{local_address, Mode};
+use crate::settings::{local_address, Mode, Task};
 pub use usage_error::one_line;
 
 #[derive(Debug, Parser)]
@@ -107,6 +107,22 @@ pub struct Cli {
     #[arg(display_order = 220, long, value_name = "ADDR", requires = "serve")]
     pub bind: Option<IpAddr>,
 
+    /// Run a history keeper only, no chat: keep the rooms given with -r (default: every room) and answer late joiners' history requests
+    #[arg(display_order = 250, long, conflicts_with_all = ["serve", "print_history", "search"])]
+    pub keep_history: bool,
+
+    /// Print the stored history of ROOM (@NAME: a direct conversation), oldest first, and exit (--json: one object per message)
+    #[arg(display_order = 260, long, value_name = "ROOM", conflicts_with = "search")]
+    pub print_history: Option<String>,
+
+    /// Print the stored messages with every word of TEXT (in the rooms given with -r, default every room), newest first, and exit
+    #[arg(display_order = 270, long, value_name = "TEXT")]
+    pub search: Option<String>,
+
+    /// With --print-history or --search: at most this many messages [default: 100]
+    #[arg(display_order = 280, long, value_name = "N")]
+    pub limit: Option<usize>,
+
     /// The ordinary settings' flags, from `config/table.rs`.
     #[command(flatten)]
     pub declared: DeclaredFlags,
@@ -163,6 +179,24 @@ impl Cli {
             }
             None => ((!self.server.is_empty()).then_some(self.server), self.port, tls),
         };
+        let limit = self.limit.unwrap_or(100).max(1);
+        let given_rooms = (!self.rooms.is_empty()).then(|| self.rooms.clone());
+        let task = if self.keep_history {
+            Task::KeepHistory { rooms: given_rooms }
+        } else if let Some(room) = self.print_history {
+            let room = room.trim_start_matches('#').to_owned();
+            let name = room.strip_prefix('@').unwrap_or(&room);
+            crate::protocol::validate_room(name).map_err(|e| ConfigError::BadHistoryRoom(e.to_string()))?;
+            Task::PrintHistory { room, limit }
+        } else if let Some(text) = self.search {
+            Task::Search {
+                text,
+                rooms: given_rooms,
+                limit,
+            }
+        } else {
+            Task::Chat
+        };
         let layer = Layer {
             username: self.username,
             server,
@@ -184,6 +218,7 @@ impl Cli {
             config_file: self.config,
             print_config: self.print_config,
             hosting,
+            task,
         })
     }
 }

@@ -32,11 +32,31 @@ const fn optional(names: &[&'static str]) -> Option<&'static str> {
     }
 }
 
+/// The long flag of a row: its key, or the name it gives (`named "no-history"`).
+macro_rules! long_of {
+    ($key:tt) => {
+        $key
+    };
+    ($key:tt $name:tt) => {
+        $name
+    };
+}
+
+/// [`long_of`] with its dashes, as the catalog writes flags.
+macro_rules! flag_of {
+    ($key:tt) => {
+        concat!("--", $key)
+    };
+    ($key:tt $name:tt) => {
+        concat!("--", $name)
+    };
+}
+
 macro_rules! declare {
     ($(
         $(#[doc = $help:tt])*
         $field:ident: $ty:ty {
-            flag: $flag_ty:ty [$($arg:tt)*] => $from_flag:expr,
+            flag: $flag_ty:ty [$($arg:tt)*] $(named $flag_name:tt)? => $from_flag:expr,
             env: [$($variable:tt, $variable_help:tt, $from_env:expr)?],
             key: $key:tt, $raw:ty => $from_file:expr,
             settings: $land:expr, default $default:expr,
@@ -48,7 +68,7 @@ macro_rules! declare {
         pub struct DeclaredFlags {
             $(
                 $(#[doc = $help])*
-                #[arg(long = $key, $($arg)*)]
+                #[arg(long = long_of!($key $($flag_name)?), $($arg)*)]
                 $field: $flag_ty,
             )*
         }
@@ -100,7 +120,7 @@ macro_rules! declare {
             Setting {
                 key: Some($key),
                 variable: optional(&[$($variable)?]),
-                flag: Some(concat!("--", $key)),
+                flag: Some(flag_of!($key $($flag_name)?)),
                 variable_help: match optional(&[$($variable_help)?]) {
                     Some(help) => help,
                     None => "",

@@ -47,6 +47,8 @@ pub enum ConfigError {
     EmptyPasswordFile { path: PathBuf },
     #[error("cannot read the password: {0}")]
     PromptPassword(io::Error),
+    #[error("--print-history: {0}")]
+    BadHistoryRoom(String),
 }
 
 /// A config file that does not parse or breaks a rule: `FILE: line N, key K: what`.

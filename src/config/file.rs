@@ -22,7 +22,7 @@ macro_rules! file_config {
     ($(
         $(#[doc = $help:tt])*
         $field:ident: $ty:ty {
-            flag: $flag_ty:ty [$($arg:tt)*] => $from_flag:expr,
+            flag: $flag_ty:ty [$($arg:tt)*] $(named $flag_name:tt)? => $from_flag:expr,
             env: [$($variable:tt, $variable_help:tt, $from_env:expr)?],
             key: $key:tt, $raw:ty => $from_file:expr,
             settings: $land:expr, default $default:expr,

@@ -25,6 +25,8 @@ pub struct Request {
     /// `--serve`: host a broker here, listening on this address; the
     /// command-line layer then points the client at it.
     pub hosting: Option<std::net::SocketAddr>,
+    /// What the run does (`--keep-history`, `--print-history`, `--search`, or chat).
+    pub task: crate::settings::Task,
 }
 
 /// Reads the environment, the config file and the password, and merges
@@ -45,6 +47,7 @@ pub fn load(request: Request) -> Result<Outcome, ConfigError> {
     };
     let mut resolved = merge(sources, request.mode)?;
     resolved.settings.hosting = request.hosting;
+    resolved.settings.task = request.task;
     if request.hosting.is_some() {
         // The broker inside takes anyone: a login set for another broker
         // would only ask for a password here for nothing.

@@ -96,6 +96,20 @@ pub fn parse_scrollback(s: &str) -> Result<usize, String> {
     }
 }
 
+pub fn parse_history_days(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n @ 0..=36_500) => Ok(n),
+        _ => Err("history-days must be a whole number of days, 0 (for ever) to 36500".into()),
+    }
+}
+
+pub fn parse_history_size(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n @ 0..=1_048_576) => Ok(n),
+        _ => Err("history-size must be a whole number of MiB, 0 (no bound) to 1048576".into()),
+    }
+}
+
 pub fn parse_prefix(s: &str) -> Result<String, String> {
     if s.contains(['+', '#']) || s.starts_with('$') || s.chars().any(char::is_control) {
         return Err("a topic prefix may not contain '+', '#' or control characters, nor start with '$'".into());

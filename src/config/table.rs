@@ -9,7 +9,8 @@
 //! - `///` lines: the flag's `--help` text.
 //! - `field: T`: the name in `Layer` and `Settings`; `T` is what the sources give.
 //! - `flag: C [clap args] => C -> Option<T>`: the clap field's type, the
-//!   `#[arg]` contents beside `long = key` (which is implied), and how the
+//!   `#[arg]` contents beside `long = key` (which is implied; `named "no-x"`
+//!   after the brackets names the flag otherwise), and how the
 //!   flag's value becomes the command line's say. `display_order` places it
 //!   among the flags in `cli::Cli`, numbered in tens.
 //! - `env: ["VARIABLE", "what it sets, for --help", &str -> Result<T, String>]`, or `env: []`.
@@ -137,6 +138,38 @@ macro_rules! settings_table {
                 env: [],
                 key: "scrollback", i64 => |n| parse_scrollback(&n.to_string()),
                 settings: |v| v, default |_| 10_000,
+                print: |v| Some(v.to_string()),
+            },
+            /// Keep no local history: conversations are not stored on disk, and what is stored stays [default: kept]
+            store_history: bool {
+                flag: bool [display_order = 240] named "no-history" => |off: bool| off.then_some(false),
+                env: [],
+                key: "history", bool => Ok,
+                settings: |v| v, default |_| true,
+                print: |v| Some(v.to_string()),
+            },
+            /// Stored messages older than this many days are deleted; 0 = kept for ever [default: 365]
+            history_days: u32 {
+                flag: Option<u32> [value_name = "DAYS", value_parser = parse_history_days, display_order = 241] => |v| v,
+                env: [],
+                key: "history-days", i64 => |n| parse_history_days(&n.to_string()),
+                settings: |v| v, default |_| 365,
+                print: |v| Some(v.to_string()),
+            },
+            /// The local history is kept under this many MiB, the oldest messages going first; 0 = no bound [default: 1024]
+            history_size: u64 {
+                flag: Option<u64> [value_name = "MIB", value_parser = parse_history_size, display_order = 242] => |v| v,
+                env: [],
+                key: "history-size", i64 => |n| parse_history_size(&n.to_string()),
+                settings: |v| v, default |_| 1024,
+                print: |v| Some(v.to_string()),
+            },
+            /// With --serve: run no history keeper beside the broker (late joiners then see no backlog) [default: a keeper runs]
+            keeper: bool {
+                flag: bool [display_order = 225] named "no-keeper" => |off: bool| off.then_some(false),
+                env: [],
+                key: "keeper", bool => Ok,
+                settings: |v| v, default |_| true,
                 print: |v| Some(v.to_string()),
             },
             /// Write the log here [default: ~/.local/state/komunikator/komunikator.log]; level from RUST_LOG

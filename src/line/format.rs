@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Local, Offset, Utc};
 
-use crate::app::room::Message;
+use crate::app::room::{Message, Origin};
+use crate::app::Kept;
 use crate::app::{is_direct, Record};
 use crate::protocol::json::write_str;
 use crate::protocol::sanitize::{self, Newlines};
@@ -118,6 +119,7 @@ impl Formatter {
             // Text line mode says these on stderr, as notices; the state
             // makes them for `--json` only.
             (Record::Connected { .. } | Record::NotSent { .. }, false) => Ok(()),
+            (Record::Found(hit), json) => found(out, hit, json),
         }
     }
 
@@ -135,6 +137,11 @@ impl Formatter {
         if m.skewed {
             out.write_all(b"[clock off] ")?;
         }
+        out.write_all(match m.origin {
+            Origin::Live => b"",
+            Origin::CaughtUp => b"[while away] ",
+            Origin::History => b"[history] ",
+        })?;
         let text = m.shown_text();
         out.write_all(sanitize::text(&text, Newlines::Mark).as_bytes())?;
         out.write_all(b"\n")
@@ -197,7 +204,43 @@ fn message_json(out: &mut impl Write, room: &str, m: &Message) -> io::Result<()>
     if m.skewed {
         out.write_all(b",\"clock_off\":true")?;
     }
+    out.write_all(match m.origin {
+        Origin::Live => b"",
+        Origin::CaughtUp => b",\"origin\":\"caught-up\"",
+        Origin::History => b",\"origin\":\"history\"",
+    })?;
     out.write_all(b"}\n")
+}
+
+/// A search hit: with its date, as it may be from any day.
+fn found(out: &mut impl Write, hit: &Kept, json: bool) -> io::Result<()> {
+    if json {
+        out.write_all(b"{\"event\":\"found\",\"room\":")?;
+        write_str(out, &hit.room)?;
+        out.write_all(b",\"user\":")?;
+        write_str(out, hit.user.as_deref().unwrap_or("?"))?;
+        out.write_all(b",\"text\":")?;
+        write_str(out, &hit.text)?;
+        out.write_all(b",\"ts\":\"")?;
+        write_ts(out, hit.time)?;
+        out.write_all(b"\",\"id\":")?;
+        write_str(out, &hit.id)?;
+        out.write_all(if hit.action {
+            b",\"kind\":\"action\"}\n"
+        } else {
+            b",\"kind\":\"text\"}\n"
+        })
+    } else {
+        let when = hit.time.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S");
+        let room = sanitize::name(&room_label(&hit.room)).into_owned();
+        let user = hit.user.as_deref().map_or("?".into(), sanitize::name);
+        let text = sanitize::text(&hit.text, Newlines::Mark);
+        if hit.action {
+            writeln!(out, "{when} {room} * {user} {text}")
+        } else {
+            writeln!(out, "{when} {room} <{user}> {text}")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -219,6 +262,7 @@ mod tests {
             mention: false,
             own: None,
             tag: None,
+            origin: crate::app::room::Origin::Live,
         }
     }
 

@@ -8,6 +8,7 @@ use rumqttc::{v5, AsyncClient, LastWill, MqttOptions, NetworkOptions, QoS, TlsCo
 use super::link::{Client, Link};
 
 use crate::app::{MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET, OFFLINE_EXPIRY_SECS};
+use crate::identity::Identity;
 use crate::protocol::ids::session_id;
 use crate::protocol::payload::PresenceOut;
 use crate::protocol::{Reason, Status, Topics};
@@ -36,6 +37,9 @@ fn will_payload(topics: &Topics, username: &str, session: &str) -> (String, Vec<
 /// What every connection of this run is made with, at either version.
 pub(super) struct Connecting {
     pub client_id: String,
+    /// The client id is the user's stable one: the broker keeps the session
+    /// from one run to the next (clean start off from the first connection).
+    pub persistent: bool,
     pub keep_alive: Duration,
     pub login: Option<(String, String)>,
     pub transport: Transport,
@@ -51,13 +55,14 @@ pub(super) struct WillOf<'a> {
 }
 
 impl Connecting {
-    pub(super) fn new(settings: &Settings, transport: Transport) -> Self {
+    pub(super) fn new(settings: &Settings, identity: &Identity, transport: Transport) -> Self {
         let login = settings.login.as_ref().map(|login| {
             let password = login.password.as_ref().map(|p| p.expose()).unwrap_or_default();
             (login.user.clone(), password.to_owned())
         });
         Connecting {
-            client_id: client_id(&settings.username),
+            client_id: identity.client_id.clone(),
+            persistent: identity.without_catch_up.is_none(),
             keep_alive: Duration::from_secs(settings.keep_alive.max(1).into()),
             login,
             transport,
@@ -71,8 +76,10 @@ impl Connecting {
         match version {
             Spoken::V311 => {
                 let mut o = MqttOptions::new(self.client_id.clone(), server.host.clone(), server.port);
+                // 3.1.1 sessions never expire: only a stable client id
+                // (one per user and machine) may leave one behind.
                 o.set_keep_alive(self.keep_alive)
-                    .set_clean_session(true)
+                    .set_clean_session(!self.persistent)
                     .set_max_packet_size(MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET)
                     .set_request_channel_capacity(REQUEST_QUEUE)
                     .set_inflight(100)
@@ -91,7 +98,7 @@ impl Connecting {
                 // what is larger for us instead of sending it (which would
                 // end the connection).
                 o.set_keep_alive(self.keep_alive.max(MIN_KEEP_ALIVE_5))
-                    .set_clean_start(true)
+                    .set_clean_start(!self.persistent)
                     .set_max_packet_size(Some(MAX_INCOMING_PACKET as u32))
                     .set_session_expiry_interval(Some(self.session_expiry))
                     .set_request_channel_capacity(REQUEST_QUEUE)

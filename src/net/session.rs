@@ -222,6 +222,7 @@ impl Session {
                         server: address,
                         version,
                         max_packet,
+                        resumed: session_present,
                     },
                 })
             }

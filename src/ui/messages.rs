@@ -12,7 +12,7 @@ use ratatui::Frame;
 
 use super::wrap::{width, wrap};
 use super::{local_date, local_hm, name_color};
-use crate::app::room::{Delivery, Entry, Message, Room};
+use crate::app::room::{Delivery, Entry, Message, Origin, Room};
 use crate::app::State;
 use crate::protocol::sanitize::{self, Newlines};
 use crate::protocol::{Form, Kind};
@@ -26,6 +26,10 @@ fn notice_style(state: &State) -> Style {
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, zone: FixedOffset) {
+    if let Some(overlay) = &state.overlay {
+        super::search::draw(frame, area, state, overlay, zone);
+        return;
+    }
     let Some(room) = state.active_room() else {
         let mut lines = vec![Line::styled(
             "You are in no room: /join ROOM to start, F1 for help.",
@@ -108,7 +112,20 @@ fn entry_lines<'a>(entry: &'a Entry, state: &State, zone: FixedOffset, width: us
             wrap(prefix, sanitize::text(text, Newlines::Mark), style, width, 10)
         }
         Entry::Message(m) => message_lines(m, state, zone, width),
+        Entry::Marker { text, .. } => vec![rule(text, width, marker_style())],
     }
+}
+
+fn marker_style() -> Style {
+    Style::default().fg(Color::Cyan)
+}
+
+/// `──── text ────` across `width`.
+pub(super) fn rule(text: &str, width: usize, style: Style) -> Line<'static> {
+    let label = format!(" {} ", sanitize::text(text, Newlines::Mark));
+    let side = width.saturating_sub(width_of(&label)) / 2;
+    let rule = "─".repeat(side.min(40));
+    Line::styled(format!("{rule}{label}{rule}"), style)
 }
 
 /// `text` made safe to show, still borrowed from the state when it was
@@ -138,7 +155,7 @@ fn delivery_mark(delivery: &Delivery) -> Span<'static> {
     }
 }
 
-fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset, width: usize) -> Vec<Line<'a>> {
+pub(super) fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset, width: usize) -> Vec<Line<'a>> {
     let colors = &state.settings.colors;
     let nick = m.user.as_deref().map_or(Cow::Borrowed("?"), sanitize::name);
     let nick_color = match m.own {
@@ -157,6 +174,12 @@ fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset, width: us
     }
     if m.own == Some(Delivery::Pending) {
         body_style = body_style.fg(Color::Gray).add_modifier(Modifier::DIM);
+    }
+    // History is drawn dimmed: said before this run, or before we came.
+    let history = m.origin == Origin::History;
+    if history {
+        body_style = body_style.add_modifier(Modifier::DIM);
+        nick_style = nick_style.add_modifier(Modifier::DIM);
     }
     let mut prefix = vec![Span::styled(format!("{} ", local_hm(zone, m.time)), dim())];
     match m.kind {

@@ -5,6 +5,7 @@ mod bars;
 mod help;
 mod messages;
 mod panel;
+mod search;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -46,7 +46,20 @@ pub fn isolate(command: &mut Command) {
     command
         .env("XDG_CONFIG_HOME", scratch.join("config"))
         .env("XDG_STATE_HOME", scratch.join("state"))
-        .env("XDG_CACHE_HOME", scratch.join("cache"));
+        .env("XDG_CACHE_HOME", scratch.join("cache"))
+        .env("XDG_DATA_HOME", fresh_data_home());
+}
+
+/// A data directory no other client of this test run uses: each client
+/// starts with no history and its own client id, as on a machine of its
+/// own. A test that restarts "the same" client passes one directory to both
+/// runs (`XDG_DATA_HOME` in `spawn_custom`, or [`crate::tmux::ui_command_home`]).
+pub fn fresh_data_home() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir()
+        .join(format!("komunikator-test-home-{}", std::process::id()))
+        .join(format!("data-{n}"))
 }
 
 impl Komunikator {

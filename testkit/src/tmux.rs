@@ -152,10 +152,17 @@ impl Tmux {
 /// The command tmux runs: the client with no user config or log file of its
 /// own, connecting to 127.0.0.1:`port`, with `extra` arguments before the name.
 pub fn ui_command_with(port: u16, name: &str, extra: &[&str]) -> String {
+    ui_command_home(port, name, extra, &crate::client::fresh_data_home())
+}
+
+/// [`ui_command_with`] with `data` as the client's data directory (its
+/// history and client id): the same directory twice is the same client restarted.
+pub fn ui_command_home(port: u16, name: &str, extra: &[&str], data: &std::path::Path) -> String {
     let scratch = std::env::temp_dir().join(format!("komunikator-test-home-{}", std::process::id()));
     let scratch = scratch.display();
     let mut command = format!(
-        "env XDG_CONFIG_HOME={scratch}/config XDG_STATE_HOME={scratch}/state TZ=UTC {} -s 127.0.0.1 -p {port}",
+        "env XDG_CONFIG_HOME={scratch}/config XDG_STATE_HOME={scratch}/state XDG_DATA_HOME={} TZ=UTC {} -s 127.0.0.1 -p {port}",
+        data.display(),
         client_binary()
     );
     for arg in extra {

@@ -1,12 +1,15 @@
 //! What an incoming MQTT message means for the state.
 
-use super::room::{Entry, Message};
+use super::room::{Entry, Message, Origin};
 use super::{is_direct, Effect, Record, State};
 use crate::protocol::payload::decode_chat;
 use crate::protocol::{validate_username, ChatIn, TopicRef};
 
 /// A sender's clock further off than this is not believed.
 const MAX_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+/// A caught-up message older than this is not believed (a broker keeps a
+/// session a week at most, as `--session-expiry` allows).
+const MAX_CATCH_UP_AGE: chrono::TimeDelta = chrono::TimeDelta::days(8);
 
 pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: bool, fx: &mut Vec<Effect>) {
     match state.topics.parse(topic) {
@@ -28,7 +31,12 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
         TopicRef::Alive(user) => state.heartbeat_arrived(user, payload, retained, fx),
         TopicRef::RollCall(user) => state.roll_call_arrived(user, payload),
         TopicRef::Answer { from, to } if to == state.me() => state.presence_arrived(from, payload, false, fx),
-        TopicRef::Direct(_) | TopicRef::Answer { .. } | TopicRef::Other => {}
+        TopicRef::HistoryReply(to) if to == state.me() => state.keeper_replied(payload, fx),
+        TopicRef::Direct(_)
+        | TopicRef::Answer { .. }
+        | TopicRef::HistoryRequest(_)
+        | TopicRef::HistoryReply(_)
+        | TopicRef::Other => {}
     }
 }
 
@@ -48,8 +56,14 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
             return;
         }
     }
+    // A message sent before the session resumed was kept for us by the
+    // broker while we were away: its time is believed further back.
+    let caught_up = match (chat_in.ts, state.caught_up_before) {
+        (Some(ts), Some(cutoff)) => ts < cutoff && now - ts <= MAX_CATCH_UP_AGE,
+        _ => false,
+    };
     let (time, skewed) = match chat_in.ts {
-        Some(ts) if (ts - now).abs() <= MAX_CLOCK_SKEW => (ts, false),
+        Some(ts) if caught_up || (ts - now).abs() <= MAX_CLOCK_SKEW => (ts, false),
         Some(_) => (now, true),
         None => (now, false),
     };
@@ -68,7 +82,10 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
         mention,
         own: None,
         tag: None,
+        origin: if caught_up { Origin::CaughtUp } else { Origin::Live },
     };
+    state.keep(index, &message, fx);
+    let room = &mut state.rooms[index];
     if line_mode {
         let room = room.shared_name();
         fx.push(Effect::Print(Record::Message { room, message }));
@@ -77,6 +94,11 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
     if index != state.active {
         room.unread += 1;
         room.mentioned |= mention;
+    }
+    if caught_up {
+        // What was said while away rings no bell, one by one.
+        room.add_caught_up(message);
+        return;
     }
     room.push(Entry::Message(message));
     if mention && state.settings.bell {

@@ -17,6 +17,13 @@ pub enum Command {
     Away(Option<String>),
     Back,
     Clear,
+    /// `/search TEXT` (the active room), `/search -a TEXT` (every room).
+    Search {
+        text: String,
+        all: bool,
+    },
+    /// `/forget`: delete the active room's history.
+    Forget,
     Help,
     Quit(Option<String>),
 }
@@ -93,6 +100,19 @@ fn direct_message(user: String, text: String) -> Command {
     Command::Msg { user, text }
 }
 
+/// `-a TEXT` or `--all TEXT` searches every room.
+fn search(text: String) -> Command {
+    for flag in ["-a ", "--all "] {
+        if let Some(rest) = text.strip_prefix(flag) {
+            return Command::Search {
+                text: rest.trim().to_owned(),
+                all: true,
+            };
+        }
+    }
+    Command::Search { text, all: false }
+}
+
 /// Every command, in the order the help lists them.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -158,6 +178,22 @@ pub const COMMANDS: &[CommandSpec] = &[
         usage: "/clear",
         about: "clear the active room's scrollback",
         full: "clear the active room's scrollback",
+    },
+    CommandSpec {
+        name: "search",
+        aliases: &["grep"],
+        args: Args::Text(search),
+        usage: "/search [-a] TEXT",
+        about: "search the history (-a: every room)",
+        full: "search the active room's history for messages with every word of TEXT (`-a`: every room); Up/Down pick a hit, Enter shows it among the messages around it, Esc closes",
+    },
+    CommandSpec {
+        name: "forget",
+        aliases: &[],
+        args: Args::Nothing(|| Command::Forget),
+        usage: "/forget",
+        about: "delete the active room's history",
+        full: "delete the active room's history, on disk and on screen",
     },
     CommandSpec {
         name: "help",
@@ -290,6 +326,29 @@ mod tests {
             ("/back", Ok(Command::Back)),
             ("/back x", usage("back")),
             ("/clear", Ok(Command::Clear)),
+            ("/forget", Ok(Command::Forget)),
+            (
+                "/search hello world",
+                Ok(Command::Search {
+                    text: "hello world".into(),
+                    all: false,
+                }),
+            ),
+            (
+                "/search -a  hello",
+                Ok(Command::Search {
+                    text: "hello".into(),
+                    all: true,
+                }),
+            ),
+            (
+                "/grep --all x",
+                Ok(Command::Search {
+                    text: "x".into(),
+                    all: true,
+                }),
+            ),
+            ("/search", usage("search")),
             ("/clear all", usage("clear")),
             ("/help", Ok(Command::Help)),
             ("/help me", Ok(Command::Help)),

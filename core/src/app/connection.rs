@@ -25,6 +25,10 @@ impl State {
                         version: link.version,
                     }));
                 }
+                // A resumed session delivers what was sent while we were
+                // away first: it goes under a marker of its own per room.
+                self.caught_up_before = link.resumed.then_some(self.now);
+                self.rooms.iter_mut().for_each(|r| r.connected());
                 self.link = Some(link);
                 self.on_connected(session, fx)
             }
@@ -51,6 +55,7 @@ impl State {
                     };
                     let text = format!("{how} to {server} as {}{room}{version}", self.me());
                     self.notice(text, fx);
+                    self.ask_keepers(fx);
                 }
             }
             NetEvent::ConnectFailed {
@@ -126,6 +131,7 @@ impl State {
             (self.topics.roll_call_all(), 0),
             (self.topics.answers_to(self.me()), 1),
             (self.topics.direct(self.me()), 1),
+            (self.topics.history_reply(self.me()), 1),
         ];
         topics.extend(
             self.rooms
@@ -246,17 +252,46 @@ impl State {
         if self.quit_acked(tag, fx) {
             return;
         }
-        if self.outbox.acked(tag).is_some() {
+        if let Some(publish) = self.outbox.acked(tag) {
             for room in &mut self.rooms {
                 if let Some(m) = room.own_message_mut(tag) {
                     m.own = Some(Delivery::Sent);
                     break;
                 }
             }
+            self.keep_sent(&publish, fx);
             self.quit_progress();
         }
         self.flush_outbox(fx);
         self.quit_step(fx);
+    }
+}
+
+impl State {
+    /// One of our messages reached the broker: into the history it goes
+    /// (line mode keeps no scrollback to take it from, so the payload says it).
+    fn keep_sent(&mut self, publish: &Publish, fx: &mut Vec<Effect>) {
+        if !self.settings.store_history {
+            return;
+        }
+        let room = match self.topics.parse(&publish.topic) {
+            TopicRef::Chat(room) => room.to_owned(),
+            TopicRef::Direct(user) => format!("@{user}"),
+            _ => return,
+        };
+        let chat = payload::decode_chat(&publish.payload);
+        let (Some(id), Some(time)) = (chat.id, chat.ts) else {
+            return;
+        };
+        fx.push(Effect::Store(crate::app::Kept {
+            room,
+            id,
+            user: chat.user,
+            text: chat.text,
+            action: chat.kind == crate::protocol::Kind::Action,
+            time,
+            own: true,
+        }));
     }
 }
 

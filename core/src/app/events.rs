@@ -5,6 +5,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
+use super::history::{HistoryEvent, Kept};
 use super::key::Key;
 use super::presence::PresenceEvent;
 use super::room::Message;
@@ -19,6 +20,9 @@ pub struct LinkInfo {
     pub version: Spoken,
     /// The largest packet the broker takes (MQTT 5 says so in CONNACK).
     pub max_packet: Option<u32>,
+    /// The broker still had our session: what was sent to our rooms while
+    /// we were away follows.
+    pub resumed: bool,
 }
 
 /// What the network layer reports.
@@ -85,6 +89,12 @@ pub enum Event {
     Drawn,
     /// The network layer could not take this publish now.
     HandoffFailed(u64),
+    /// The front end is up: the rooms' history can be read.
+    Started,
+    /// Something the front end wants said (a notice; stderr in line mode).
+    Notice(String),
+    /// What the local history answered.
+    History(HistoryEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +122,27 @@ pub enum Effect {
     Ticking(bool),
     /// The whole screen must be repainted (Ctrl-L).
     Repaint,
+    /// Keep this message in the local history.
+    Store(Kept),
+    /// Read `room`'s latest stored messages, or the page before `before`
+    /// (time and id of the oldest shown); answered by [`HistoryEvent::Loaded`].
+    LoadHistory {
+        room: String,
+        before: Option<(DateTime<Utc>, String)>,
+    },
+    /// Search the history of `room` (all rooms: `None`); answered by [`HistoryEvent::Found`].
+    Search {
+        text: String,
+        room: Option<String>,
+    },
+    /// Read the messages around one (a search hit); answered by [`HistoryEvent::Context`].
+    LoadContext {
+        room: String,
+        time: DateTime<Utc>,
+        id: String,
+    },
+    /// Delete `room`'s history; answered by [`HistoryEvent::Forgotten`].
+    Forget(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +160,8 @@ pub enum Record {
         room: std::sync::Arc<str>,
         message: Message,
     },
+    /// A message the history search found.
+    Found(Kept),
     /// A change of someone's presence; `retained`: the state found on
     /// arrival (or learnt from a roll call), not a change seen happening.
     Presence {

@@ -41,6 +41,8 @@ pub enum Action {
     DeleteToStart,
     DeleteToEnd,
     Help,
+    /// Start a search: `/search ` in the input line.
+    Search,
     TogglePanel,
     Redraw,
     /// Ctrl-C: clears the line; on an empty line quits; while quitting, quits now.
@@ -174,6 +176,13 @@ pub const KEYMAP: &[KeyRow] = &[
             (ctrl('k'), A::DeleteToEnd),
             (with(Mods::ALT, K::Backspace), A::DeleteWordBack),
         ],
+    },
+    KeyRow {
+        keys: "Ctrl-F",
+        brief: "search the history (/search)",
+        full: "search the active room's history: types `/search ` for you; in the results Up/Down pick a hit, \
+               Enter shows it among the messages around it, Esc closes",
+        bindings: &[(ctrl('f'), A::Search)],
     },
     KeyRow {
         keys: "F1 / F2 / Ctrl-L",

@@ -20,6 +20,9 @@ pub(super) fn handle(state: &mut State, key: Key, fx: &mut Vec<Effect>) {
             return;
         }
     }
+    if state.overlay.is_some() && overlay_key(state, key, fx) {
+        return;
+    }
     match keymap::lookup(key) {
         Some(action) => perform(state, action, fx),
         None => {
@@ -59,8 +62,8 @@ fn perform(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::NextRoom => switch_by(state, 1),
         Action::PreviousRoom => switch_by(state, -1),
-        Action::PageBack => scroll(state, page(state) as i32),
-        Action::PageForward => scroll(state, -(page(state) as i32)),
+        Action::PageBack => scroll(state, page(state) as i32, fx),
+        Action::PageForward => scroll(state, -(page(state) as i32), fx),
         Action::LiveEnd => to_live_end(state),
         Action::CharLeft => edit(state, InputRequest::GoToPrevChar),
         Action::CharRight => edit(state, InputRequest::GoToNextChar),
@@ -81,6 +84,10 @@ fn perform(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::DeleteToStart => edit(state, InputRequest::DeleteFromStart),
         Action::DeleteToEnd => edit(state, InputRequest::DeleteTillEnd),
         Action::Help => state.show_help = true,
+        Action::Search => {
+            state.input.take();
+            state.input.paste("/search ");
+        }
         Action::TogglePanel => state.show_panel = Some(!state.panel_visible(state.size.0)),
         Action::Redraw => fx.push(Effect::Repaint),
         Action::ClearOrQuit => {
@@ -115,15 +122,49 @@ fn request_quit(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
-pub(super) fn scroll(state: &mut State, lines: i32) {
+pub(super) fn scroll(state: &mut State, lines: i32, fx: &mut Vec<Effect>) {
+    if let Some(super::Overlay::Context(view)) = &mut state.overlay {
+        view.scroll += lines as isize;
+        return;
+    }
     let Some(room) = state.rooms.get_mut(state.active) else {
         return;
     };
     if lines > 0 {
         room.scroll_up(lines as usize);
+        // At the top of what is in memory: the history on disk goes on.
+        state.read_back(fx);
     } else {
         room.scroll_down(lines.unsigned_abs() as usize);
     }
+}
+
+/// A key while search results or a hit in context are shown: true when the
+/// overlay took it. Any other key closes it and does what it always does.
+fn overlay_key(state: &mut State, key: Key, fx: &mut Vec<Effect>) -> bool {
+    use super::Overlay;
+    let page = page(state) as isize;
+    match (&mut state.overlay, key.code) {
+        (_, KeyCode::Esc) => state.close_overlay(),
+        (Some(Overlay::Search(view)), KeyCode::Up) => view.selected = view.selected.saturating_sub(1),
+        (Some(Overlay::Search(view)), KeyCode::Down) => {
+            view.selected = (view.selected + 1).min(view.hits.len().saturating_sub(1));
+        }
+        (Some(Overlay::Search(view)), KeyCode::PageUp) => view.selected = view.selected.saturating_sub(page as usize),
+        (Some(Overlay::Search(view)), KeyCode::PageDown) => {
+            view.selected = (view.selected + page as usize).min(view.hits.len().saturating_sub(1));
+        }
+        (Some(Overlay::Search(_)), KeyCode::Enter) => state.open_hit(fx),
+        (Some(Overlay::Context(view)), KeyCode::Up) => view.scroll += 1,
+        (Some(Overlay::Context(view)), KeyCode::Down) => view.scroll -= 1,
+        (Some(Overlay::Context(view)), KeyCode::PageUp) => view.scroll += page,
+        (Some(Overlay::Context(view)), KeyCode::PageDown) => view.scroll -= page,
+        _ => {
+            state.close_overlay();
+            return false;
+        }
+    }
+    true
 }
 
 fn to_live_end(state: &mut State) {

@@ -8,6 +8,7 @@ mod arrival;
 pub mod command;
 mod connection;
 mod events;
+pub mod history;
 pub mod input;
 pub mod key;
 pub mod keymap;
@@ -43,6 +44,7 @@ use crate::protocol::Topics;
 use crate::settings::{Mode, Settings};
 use command::CommandError;
 pub use events::{Conn, Effect, Event, LinkInfo, NetEvent, Record};
+pub use history::{HistoryEvent, Kept, Overlay};
 use outbox::Outbox;
 pub use outbox::Publish;
 use people::People;
@@ -90,6 +92,13 @@ pub struct State {
     pub zone: chrono::FixedOffset,
     pub input: input::InputLine,
     pub show_help: bool,
+    /// Search results or a hit in context, over the message pane.
+    pub overlay: Option<Overlay>,
+    /// Keeper requests waiting for answers.
+    asks: Vec<history::Ask>,
+    /// Messages sent before this time and delivered now were kept for us by
+    /// the broker's session while we were away (set when a session resumes).
+    caught_up_before: Option<DateTime<Utc>>,
     /// The user's choice for the side panel; `None`: automatic by width.
     pub show_panel: Option<bool>,
     pub size: (u16, u16),
@@ -140,6 +149,9 @@ impl State {
             zone: chrono::FixedOffset::east_opt(0).expect("UTC"),
             input: input::InputLine::default(),
             show_help: false,
+            overlay: None,
+            asks: Vec::new(),
+            caught_up_before: None,
             show_panel: None,
             size: (80, 24),
             roomless_notice: None,
@@ -198,7 +210,7 @@ impl State {
                 self.touched_input(fx);
                 self.paste(&text, fx)
             }
-            Event::Scroll(lines) => keys::scroll(self, lines),
+            Event::Scroll(lines) => keys::scroll(self, lines, fx),
             Event::Resize { width, height } => self.size = (width, height),
             Event::Line(line) => {
                 self.touched_input(fx);
@@ -217,6 +229,9 @@ impl State {
                 }
             }
             Event::HandoffFailed(tag) => self.outbox.requeue(tag),
+            Event::Started => self.started(fx),
+            Event::Notice(text) => self.notice(text, fx),
+            Event::History(event) => self.on_history(event, fx),
         }
     }
 
@@ -366,6 +381,7 @@ impl State {
             mention: false,
             own: Some(Delivery::Pending),
             tag: Some(tag),
+            origin: crate::app::room::Origin::Live,
         };
         // Line mode prints our own room messages when the broker echoes them;
         // direct messages have no echo, so they are shown as sent.

@@ -38,6 +38,20 @@ pub struct Message {
     pub own: Option<Delivery>,
     /// Our own tag for messages we sent (ties acks to the entry).
     pub tag: Option<u64>,
+    /// Live, caught up after an absence, or from history.
+    pub origin: Origin,
+}
+
+/// How a message reached the room.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// As it was sent.
+    #[default]
+    Live,
+    /// Sent while we were away, kept for us by the broker's session.
+    CaughtUp,
+    /// From the local history or a history keeper: said before we came.
+    History,
 }
 
 impl Message {
@@ -58,17 +72,43 @@ impl Message {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     Message(Message),
-    Notice { time: DateTime<Utc>, text: String },
+    Notice {
+        time: DateTime<Utc>,
+        text: String,
+    },
+    /// A rule across the pane: where history ends, where catching up begins.
+    Marker {
+        time: DateTime<Utc>,
+        text: String,
+    },
 }
 
 impl Entry {
     pub fn time(&self) -> DateTime<Utc> {
         match self {
             Entry::Message(m) => m.time,
-            Entry::Notice { time, .. } => *time,
+            Entry::Notice { time, .. } | Entry::Marker { time, .. } => *time,
+        }
+    }
+
+    fn message(&self) -> Option<&Message> {
+        match self {
+            Entry::Message(m) => Some(m),
+            _ => None,
         }
     }
 }
+
+/// Where the messages caught up after an absence are, in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CatchUp {
+    /// The index of its marker in `entries`.
+    mark: usize,
+    count: usize,
+}
+
+/// Entries that pages read back from disk may add beyond the scrollback's cap.
+pub const MAX_READ_BACK: usize = 20_000;
 
 /// The set's keys are already keyed SipHash values: hashing them again
 /// would only cost time.
@@ -160,6 +200,14 @@ pub struct Room {
     drawn_upto: u64,
     /// Messages pushed after the last frame that fell out of the scrollback.
     dropped_undrawn: usize,
+    /// The index of the "history above" marker, if history was shown.
+    history_mark: Option<usize>,
+    /// The block of messages caught up since the latest connection.
+    catch_up: Option<CatchUp>,
+    /// Older history was asked for and has not come yet.
+    pub reading_back: bool,
+    /// The local history has nothing older than what is shown.
+    pub history_exhausted: bool,
 }
 
 /// Ids remembered per room: enough to catch QoS 1 redeliveries.
@@ -182,6 +230,10 @@ impl Room {
             pushed: 0,
             drawn_upto: 0,
             dropped_undrawn: 0,
+            history_mark: None,
+            catch_up: None,
+            reading_back: false,
+            history_exhausted: false,
         }
     }
 
@@ -205,12 +257,14 @@ impl Room {
         if self.cap == 0 {
             return;
         }
-        if self.entries.len() == self.cap {
+        // One out per one in: what reading back added beyond the cap goes
+        // gradually, never all at once under the reader's eyes.
+        if self.entries.len() >= self.cap {
             let dropped = self.pushed - self.entries.len() as u64;
             if dropped >= self.drawn_upto && matches!(self.entries.front(), Some(Entry::Message(_))) {
                 self.dropped_undrawn += 1;
             }
-            self.entries.pop_front();
+            self.pop_front();
         }
         self.pushed += 1;
         let is_message = matches!(entry, Entry::Message(_));
@@ -241,9 +295,148 @@ impl Room {
 
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.history_mark = None;
+        self.catch_up = None;
         self.to_live_end();
     }
 
+    fn pop_front(&mut self) {
+        self.entries.pop_front();
+        self.history_mark = self.history_mark.and_then(|m| m.checked_sub(1));
+        self.catch_up = self.catch_up.and_then(|c| {
+            Some(CatchUp {
+                mark: c.mark.checked_sub(1)?,
+                ..c
+            })
+        });
+    }
+
+    /// Puts `entry` at `index`, keeping the view and the markers where they were.
+    fn insert_at(&mut self, index: usize, entry: Entry) {
+        let below_view = index > self.entries.len().saturating_sub(self.scroll_back);
+        self.entries.insert(index, entry);
+        self.pushed += 1;
+        if self.scroll_back > 0 && below_view {
+            self.scroll_back += 1;
+        }
+        if let Some(mark) = &mut self.history_mark {
+            if *mark >= index {
+                *mark += 1;
+            }
+        }
+        if let Some(c) = &mut self.catch_up {
+            if c.mark >= index {
+                c.mark += 1;
+            }
+        }
+    }
+
+    /// Where a message of `time` goes among `floor..end`: after everything
+    /// not newer than it.
+    fn position_by_time(&self, floor: usize, end: usize, time: DateTime<Utc>) -> usize {
+        let mut at = end;
+        while at > floor && self.entries[at - 1].time() > time {
+            at -= 1;
+        }
+        at
+    }
+
+    /// Messages said before we came (from disk or a keeper), oldest first:
+    /// each goes above the "history" marker in the order of its time.
+    pub fn add_history(&mut self, messages: Vec<Message>) {
+        if self.cap == 0 || messages.is_empty() {
+            return;
+        }
+        let mark = match self.history_mark {
+            Some(mark) => mark,
+            None => {
+                let time = messages.last().map_or(DateTime::<Utc>::UNIX_EPOCH, |m| m.time);
+                let text = "history above".to_owned();
+                self.insert_at(0, Entry::Marker { time, text });
+                self.history_mark = Some(0);
+                0
+            }
+        };
+        for (mark, message) in (mark..).zip(messages) {
+            if self.entries.len() >= self.cap + MAX_READ_BACK {
+                break;
+            }
+            let at = self.position_by_time(0, mark, message.time);
+            self.insert_at(at, Entry::Message(message));
+        }
+    }
+
+    /// A page of older history, oldest first, above everything shown.
+    /// False when the room holds all it may already.
+    pub fn add_older(&mut self, messages: Vec<Message>) -> bool {
+        for message in messages.into_iter().rev() {
+            if self.entries.len() >= self.cap + MAX_READ_BACK {
+                return false;
+            }
+            self.insert_at(0, Entry::Message(message));
+        }
+        true
+    }
+
+    /// The oldest message shown (where reading back goes on from).
+    pub fn oldest_message(&self) -> Option<&Message> {
+        self.entries.iter().find_map(Entry::message)
+    }
+
+    /// The newest message's time, if any (what a keeper need not send again).
+    pub fn newest_time(&self) -> Option<DateTime<Utc>> {
+        self.entries.iter().rev().find_map(Entry::message).map(|m| m.time)
+    }
+
+    /// A new connection: what it catches up goes under a marker of its own.
+    pub fn connected(&mut self) {
+        self.catch_up = None;
+    }
+
+    /// A message sent while we were away: under the "N messages while you
+    /// were away" marker, in the order they were sent.
+    pub fn add_caught_up(&mut self, message: Message) {
+        if self.cap == 0 {
+            return;
+        }
+        let time = message.time;
+        let catch_up = match self.catch_up {
+            Some(c) => c,
+            None => {
+                self.push(Entry::Marker {
+                    time,
+                    text: String::new(),
+                });
+                let c = CatchUp {
+                    mark: self.entries.len() - 1,
+                    count: 0,
+                };
+                self.catch_up = Some(c);
+                c
+            }
+        };
+        let at = self.position_by_time(catch_up.mark + 1, self.entries.len(), time);
+        if at == self.entries.len() {
+            self.push(Entry::Message(message));
+        } else {
+            self.insert_at(at, Entry::Message(message));
+        }
+        if let Some(c) = &mut self.catch_up {
+            c.count += 1;
+            let count = c.count;
+            if let Some(Entry::Marker {
+                text,
+                time: marker_time,
+            }) = self.entries.get_mut(c.mark)
+            {
+                *text = format!(
+                    "{count} message{} while you were away",
+                    if count == 1 { "" } else { "s" }
+                );
+                *marker_time = (*marker_time).min(time);
+            }
+        }
+    }
     pub fn own_message_mut(&mut self, tag: u64) -> Option<&mut Message> {
         self.entries.iter_mut().rev().find_map(|e| match e {
             Entry::Message(m) if m.tag == Some(tag) => Some(m),
@@ -313,6 +506,7 @@ mod tests {
             mention: false,
             own: None,
             tag: None,
+            origin: Origin::Live,
         }
     }
 

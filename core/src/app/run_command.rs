@@ -36,6 +36,8 @@ impl State {
                     room.clear();
                 }
             }
+            Command::Search { text, all } => self.search(text, all, fx),
+            Command::Forget => self.forget(fx),
             Command::Help => {
                 if self.line_mode() {
                     for spec in command::COMMANDS {
@@ -61,8 +63,10 @@ impl State {
         let cap = if self.line_mode() { 0 } else { self.settings.scrollback };
         let seen_keys = self.entropy.hash_keys();
         self.rooms.push(Room::new(name, cap, seen_keys));
-        self.touch(self.rooms.len() - 1);
-        self.rooms.len() - 1
+        let index = self.rooms.len() - 1;
+        self.touch(index);
+        self.room_opened(index, fx);
+        index
     }
 
     /// Marks a room as just active (for closing the least recently active).

@@ -38,6 +38,7 @@ pub fn link(version: Spoken) -> LinkInfo {
         server: "localhost:1883".into(),
         version,
         max_packet: None,
+        resumed: false,
     }
 }
 

@@ -34,6 +34,7 @@ fn on_connect_publishes_online_then_subscribes_everything() {
             "presence/+/rollcall",
             "presence/+/answer/alice",
             "dm/alice",
+            "history/reply/alice",
             "chat/general",
             "chat/rust"
         ]

@@ -26,6 +26,8 @@ pub struct Entropy {
     ids: fastrand::Rng,
     /// How many key pairs [`Entropy::hash_keys`] has handed out.
     keys_drawn: u64,
+    /// The millisecond and random part of the latest message id.
+    last_id: (i64, u128),
 }
 
 /// Labels that keep the values derived from one seed apart.
@@ -40,12 +42,23 @@ impl Entropy {
             seed,
             ids: fastrand::Rng::with_seed(derive(seed, FOR_IDS, 0)),
             keys_drawn: 0,
+            last_id: (i64::MIN, 0),
         }
     }
 
     /// A new message id made at `now` (see [`message_id`]).
+    /// Ids of one millisecond count up from the first one's random part
+    /// (monotonic ULIDs): sorted by id, one sender's messages keep the order
+    /// they were sent in, as the history orders them.
     pub fn message_id(&mut self, now: DateTime<Utc>) -> String {
-        message_id(now, self.ids.u128(..))
+        let millis = now.timestamp_millis();
+        let random = match self.last_id {
+            (last, random) if last == millis && random & ((1 << 80) - 1) != (1 << 80) - 1 => random + 1,
+            // Room to count up in a burst, never near the top of the range.
+            _ => self.ids.u128(..) & ((1 << 79) - 1),
+        };
+        self.last_id = (millis, random);
+        message_id(now, random)
     }
 
     /// A random number below `n` (for spreading answers over time).
@@ -95,6 +108,18 @@ pub fn session_id(random: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_of_one_millisecond_sort_in_the_order_they_were_made() {
+        let mut entropy = Entropy::from_seed(7);
+        let now = chrono::Utc::now();
+        let ids: Vec<String> = (0..100).map(|_| entropy.message_id(now)).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        sorted.dedup();
+        assert_eq!(sorted.len(), 100);
+    }
     use chrono::TimeZone;
 
     fn at() -> DateTime<Utc> {

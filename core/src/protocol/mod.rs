@@ -3,6 +3,7 @@
 //! its own (callers pass them in).
 
 pub mod display;
+pub mod history;
 pub mod ids;
 pub mod json;
 pub mod names;

@@ -20,6 +20,10 @@ pub enum TopicRef<'a> {
         from: &'a str,
         to: &'a str,
     },
+    /// `history/get/<room>`: someone asks a keeper for the room's history.
+    HistoryRequest(&'a str),
+    /// `history/reply/<user>`: a keeper answers `user`'s history requests.
+    HistoryReply(&'a str),
     Other,
 }
 
@@ -82,6 +86,22 @@ impl Topics {
         format!("{}dm/{user}", self.prefix)
     }
 
+    /// Where a history request for `room` goes (docs/protocol.md, "History keeper").
+    pub fn history_request(&self, room: &str) -> String {
+        format!("{}history/get/{room}", self.prefix)
+    }
+
+    /// Every room's history requests: what a keeper subscribes.
+    pub fn history_requests_all(&self) -> String {
+        format!("{}history/get/+", self.prefix)
+    }
+
+    /// Where keepers answer `user`'s requests (its own topic, so an ACL can
+    /// let only `user` read it).
+    pub fn history_reply(&self, user: &str) -> String {
+        format!("{}history/reply/{user}", self.prefix)
+    }
+
     pub fn parse<'a>(&self, topic: &'a str) -> TopicRef<'a> {
         let Some(rest) = topic.strip_prefix(self.prefix.as_str()) else {
             return TopicRef::Other;
@@ -91,6 +111,14 @@ impl Topics {
         };
         if name.is_empty() {
             return TopicRef::Other;
+        }
+        if kind == "history" {
+            return match name.split_once('/') {
+                Some((_, rest)) if rest.is_empty() || rest.contains('/') => TopicRef::Other,
+                Some(("get", room)) => TopicRef::HistoryRequest(room),
+                Some(("reply", user)) => TopicRef::HistoryReply(user),
+                _ => TopicRef::Other,
+            };
         }
         if let Some((user, beacon)) = name.split_once('/') {
             return match (kind, beacon.split_once('/')) {
@@ -159,6 +187,35 @@ mod tests {
             assert_eq!(t.presence_all(), "acme/presence/+");
             assert_eq!(t.parse("acme/chat/x"), TopicRef::Chat("x"));
             assert_eq!(t.parse("chat/x"), TopicRef::Other);
+            assert_eq!(t.history_request("general"), "acme/history/get/general");
+            assert_eq!(t.history_requests_all(), "acme/history/get/+");
+            assert_eq!(t.history_reply("carol"), "acme/history/reply/carol");
+            assert_eq!(t.parse("acme/history/get/x"), TopicRef::HistoryRequest("x"));
+            assert_eq!(t.parse("acme/history/reply/carol"), TopicRef::HistoryReply("carol"));
+            assert_eq!(t.parse("history/get/x"), TopicRef::Other);
+        }
+    }
+
+    #[test]
+    fn history_topics() {
+        let t = Topics::new("");
+        assert_eq!(t.history_request("łódź"), "history/get/łódź");
+        assert_eq!(t.history_requests_all(), "history/get/+");
+        assert_eq!(t.history_reply("carol"), "history/reply/carol");
+        assert_eq!(t.parse(&t.history_request("łódź")), TopicRef::HistoryRequest("łódź"));
+        assert_eq!(t.parse(&t.history_reply("carol")), TopicRef::HistoryReply("carol"));
+        for other in [
+            "history/get/a/b",
+            "history/reply/a/b",
+            "history/get/",
+            "history/reply/",
+            "history/get",
+            "history/",
+            "history//x",
+            "history/put/x",
+            "history/get//",
+        ] {
+            assert_eq!(t.parse(other), TopicRef::Other, "{other}");
         }
     }
 }
