@@ -39,7 +39,8 @@ pub fn keeper_for(settings: &Settings, listen: std::net::SocketAddr) -> KeeperCo
         port: listen.port(),
     };
     KeeperConfig {
-        archive: keeper::default_archive(&listen.to_string()),
+        // Named as komunikator-broker names it: one archive per broker.
+        archive: keeper::default_archive(&server.to_string()),
         server,
         topic_prefix: settings.topic_prefix.clone(),
         rooms: None,

@@ -69,7 +69,8 @@ fn a_flood_of_200k_messages_keeps_the_full_screen_ui_within_a_fixed_memory_bound
         tmux.open(
             "flooded",
             &format!(
-                "exec {} -s 127.0.0.1 -p {} --scrollback 10000 alice",
+                "exec env XDG_DATA_HOME={} {} -s 127.0.0.1 -p {} --scrollback 10000 alice",
+                testkit::fresh_data_home().display(),
                 client_binary(),
                 broker.port
             ),

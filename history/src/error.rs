@@ -30,6 +30,15 @@ impl Error {
     pub(crate) fn write(path: &Path, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Error::new(format!("cannot write to the history at {}", path.display()), cause)
     }
+
+    /// Whether another connection held the file past the busy timeout.
+    pub(crate) fn is_busy(&self) -> bool {
+        matches!(
+            self.cause.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
 }
 
 impl fmt::Display for Error {

@@ -19,7 +19,7 @@ mod writer;
 pub use archive::Archive;
 pub use error::Error;
 pub use store::Store;
-pub use writer::{Writer, QUEUE};
+pub use writer::{Writer, QUEUE, QUEUE_BYTES};
 
 /// One chat message as stored by a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,4 +45,19 @@ pub struct Retention {
     pub max_age_days: Option<u32>,
     /// Bound on the pages in use (the file's size less its free pages).
     pub max_bytes: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    /// The client keeps the writer in its state, maybe behind an `Arc`, and
+    /// may hand a store to a thread of its own.
+    #[test]
+    fn the_writer_is_shared_and_the_stores_move() {
+        fn shared<T: Send + Sync>() {}
+        fn moves<T: Send>() {}
+        shared::<super::Writer>();
+        moves::<super::Store>();
+        moves::<super::Archive>();
+        shared::<super::Error>();
+    }
 }

@@ -136,6 +136,15 @@ impl Store {
     }
 
     /// Number of messages, of `room` or of all.
+    /// SQLite's full check of the file (reads all of it: for tests and tools).
+    pub fn integrity_ok(&self) -> Result<bool, Error> {
+        let verdict: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .map_err(|e| Error::read(&self.path, e))?;
+        Ok(verdict == "ok")
+    }
+
     pub fn count(&self, room: Option<&str>) -> Result<u64, Error> {
         let n: i64 = self
             .conn
@@ -167,8 +176,8 @@ impl Store {
     }
 
     /// Deletes the oldest messages until the pages in use fit `max_bytes`.
-    /// Deleting frees fewer pages than the messages' share of the file (pages
-    /// of the id index stay part-filled), so it measures again and goes on.
+    /// Deleting frees fewer pages than the messages' share of the file (index
+    /// pages stay part-filled), so it measures again and goes on.
     fn shrink(&mut self, max_bytes: u64) -> rusqlite::Result<usize> {
         let mut gone = 0;
         loop {

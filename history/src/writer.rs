@@ -20,8 +20,20 @@ use crate::{store, Error, Retention, Store, Stored};
 /// ten seconds of a stalled disk.
 pub const QUEUE: usize = 100_000;
 
+/// Bytes of messages that may wait for the thread: the queue's count alone
+/// would let long messages (32 KiB each may be shown) hold gigabytes.
+pub const QUEUE_BYTES: usize = 32 * 1024 * 1024;
+
+/// What a queued message holds on to, about.
+fn weight(message: &Stored) -> usize {
+    message.text.len() + message.id.len() + message.room.len() + message.user.as_ref().map_or(0, String::len) + 64
+}
+
 /// How often the retention is applied after the first time, at start.
 const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Tries of a batch while another connection holds the file, each after the busy timeout (5 s).
+const BUSY_ATTEMPTS: u32 = 3;
 
 /// How long dropping the writer waits for what is queued.
 const DROP_FLUSH: Duration = Duration::from_secs(5);
@@ -37,6 +49,8 @@ struct Shared {
     done: Mutex<u64>,
     done_changed: Condvar,
     dropped: AtomicU64,
+    /// Bytes of the messages queued and not yet written ([`weight`]).
+    queued_bytes: std::sync::atomic::AtomicUsize,
     error: Mutex<Option<String>>,
     /// Set when the writer is dropped without its queue flushed: what is left is not written.
     abandoned: AtomicBool,
@@ -66,6 +80,7 @@ impl Writer {
             done: Mutex::new(0),
             done_changed: Condvar::new(),
             dropped: AtomicU64::new(0),
+            queued_bytes: std::sync::atomic::AtomicUsize::new(0),
             error: Mutex::new(None),
             abandoned: AtomicBool::new(false),
         });
@@ -85,9 +100,13 @@ impl Writer {
     /// Queues `message` without waiting; false when the queue is full, and
     /// the message is counted as dropped.
     pub fn store(&self, message: Stored) -> bool {
-        if self.queue(Op::Store(message)) {
+        let weight = weight(&message);
+        let bytes = &self.shared.queued_bytes;
+        if bytes.fetch_add(weight, Ordering::Relaxed) + weight <= QUEUE_BYTES && self.queue(Op::Store(message)).is_ok()
+        {
             return true;
         }
+        bytes.fetch_sub(weight, Ordering::Relaxed);
         self.shared.dropped.fetch_add(1, Ordering::Relaxed);
         false
     }
@@ -96,9 +115,8 @@ impl Writer {
     /// A full queue makes it an error (see [`Writer::take_error`]) rather
     /// than a wait.
     pub fn forget(&self, room: &str) {
-        if !self.queue(Op::Forget(room.to_owned())) {
-            let error = format!("the history's writer is behind: {room} was not forgotten, try again");
-            *lock(&self.shared.error) = Some(error);
+        if let Err(state) = self.queue(Op::Forget(room.to_owned())) {
+            *lock(&self.shared.error) = Some(format!("{room} was not forgotten: the history's writer {state}"));
         }
     }
 
@@ -133,15 +151,22 @@ impl Writer {
         lock(&self.shared.error).take()
     }
 
-    fn queue(&self, op: Op) -> bool {
-        let Some(sender) = &self.sender else { return false };
+    /// Sends `op` unless the queue is full; the error tells the writer's state in words.
+    fn queue(&self, op: Op) -> Result<(), &'static str> {
+        let Some(sender) = &self.sender else {
+            return Err("has stopped");
+        };
         let mut queued = lock(&self.queued);
         match sender.try_send(op) {
             Ok(()) => {
                 *queued += 1;
-                true
+                Ok(())
             }
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
+            Err(TrySendError::Full(_)) => Err("is behind, try again"),
+            Err(TrySendError::Disconnected(_)) => {
+                *lock(&self.shared.error) = Some("the history's writer has stopped".to_owned());
+                Err("has stopped")
+            }
         }
     }
 }
@@ -164,12 +189,12 @@ impl Drop for Writer {
     }
 }
 
-fn run(mut store: Store, receiver: &Receiver<Op>, shared: &Shared, retention: Retention, capacity: usize) {
+fn run(mut history: Store, receiver: &Receiver<Op>, shared: &Shared, retention: Retention, capacity: usize) {
     let prunes = retention != Retention::default();
     let mut next_prune = Instant::now();
     loop {
         if prunes && Instant::now() >= next_prune {
-            if let Err(e) = store.prune(retention, now_ms()) {
+            if let Err(e) = history.prune(retention, now_ms()) {
                 *lock(&shared.error) = Some(e.to_string());
             }
             next_prune = Instant::now() + PRUNE_EVERY;
@@ -187,28 +212,46 @@ fn run(mut store: Store, receiver: &Receiver<Op>, shared: &Shared, retention: Re
         let mut batch = vec![first];
         batch.extend(receiver.try_iter().take(capacity));
         let stores = batch.iter().filter(|op| matches!(op, Op::Store(_))).count() as u64;
+        let bytes: usize = batch
+            .iter()
+            .map(|op| match op {
+                Op::Store(message) => weight(message),
+                Op::Forget(_) => 0,
+            })
+            .sum();
         if shared.abandoned.load(Ordering::Relaxed) {
             shared.dropped.fetch_add(stores, Ordering::Relaxed);
-        } else if let Err(e) = write(&mut store, &batch) {
+        } else if let Err(e) = write(&mut history, &batch) {
             shared.dropped.fetch_add(stores, Ordering::Relaxed);
             *lock(&shared.error) = Some(e.to_string());
         }
+        shared.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
         *lock(&shared.done) += batch.len() as u64;
         shared.done_changed.notify_all();
     }
 }
 
-/// Writes `batch` in one transaction, in queue order.
-fn write(store: &mut Store, batch: &[Op]) -> Result<(), Error> {
-    store.in_write(|tx| {
-        for op in batch {
-            match op {
-                Op::Store(message) => drop(store::insert(tx, message)?),
-                Op::Forget(room) => drop(store::forget(tx, room)?),
+/// Writes `batch` in one transaction, in queue order. Another process may
+/// hold the file longer than the busy timeout (a big prune): that is tried
+/// again a few times before the batch is given up.
+fn write(history: &mut Store, batch: &[Op]) -> Result<(), Error> {
+    let mut attempts = 0;
+    loop {
+        let result = history.in_write(|tx| {
+            for op in batch {
+                match op {
+                    Op::Store(message) => drop(store::insert(tx, message)?),
+                    Op::Forget(room) => drop(store::forget(tx, room)?),
+                }
             }
+            Ok(())
+        });
+        attempts += 1;
+        match result {
+            Err(e) if e.is_busy() && attempts < BUSY_ATTEMPTS => {}
+            result => return result,
         }
-        Ok(())
-    })
+    }
 }
 
 fn now_ms() -> i64 {

@@ -127,7 +127,7 @@ impl Keeper {
         if !self.configured(room) {
             return false;
         }
-        let Some(keep) = self.to_keep(payload, retained, now) else {
+        let Some(keep) = self.what_to_keep(payload, retained, now) else {
             return false;
         };
         match self.archive.keep(room, &keep.id, keep.ts_ms, &keep.payload) {
@@ -139,7 +139,7 @@ impl Keeper {
         }
     }
 
-    fn to_keep<'a>(&mut self, payload: &'a [u8], retained: bool, now: DateTime<Utc>) -> Option<ToKeep<'a>> {
+    fn what_to_keep<'a>(&mut self, payload: &'a [u8], retained: bool, now: DateTime<Utc>) -> Option<ToKeep<'a>> {
         if payload.len() > MAX_REPLY_BYTES {
             // It could never be sent in a reply.
             tracing::debug!("keeper: a chat message of {} bytes is not kept", payload.len());

@@ -56,6 +56,7 @@ fn a_lost_connection_shows_reconnecting_with_countdown_and_reason_then_renews_ev
             "presence/+/rollcall",
             "presence/+/answer/alice",
             "dm/alice",
+            "history/reply/alice",
             "chat/general",
             "chat/rust",
             "chat/later"

@@ -171,11 +171,14 @@ fn start_embedded(port: u16) -> Result<Broker, String> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let log = dir.path().join("broker.log");
     let program = broker_binary().expect("komunikator-broker is built with the serve feature");
+    // No history keeper: its answers would add history to what the tests
+    // count; the keeper has tests of its own (tests/keeper.rs, tests/history).
     let args = [
         "--bind".to_owned(),
         "127.0.0.1".to_owned(),
         "-p".to_owned(),
         port.to_string(),
+        "--no-keeper".to_owned(),
     ];
     let process = Command::new(program)
         .args(&args)

@@ -76,7 +76,12 @@ pub struct RawPublisher {
 
 impl RawPublisher {
     pub fn connect(broker: &Broker, client_id: &str) -> RawPublisher {
-        let stream = connect(broker.port, client_id, 60);
+        Self::connect_port(broker.port, client_id)
+    }
+
+    /// [`RawPublisher::connect`] by port (from a thread of its own, say).
+    pub fn connect_port(port: u16, client_id: &str) -> RawPublisher {
+        let stream = connect(port, client_id, 60);
         stream.set_read_timeout(Some(WAIT)).expect("read timeout");
         RawPublisher { stream }
     }

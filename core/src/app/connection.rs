@@ -283,6 +283,10 @@ impl State {
         let (Some(id), Some(time)) = (chat.id, chat.ts) else {
             return;
         };
+        let forgotten = self.rooms.iter().find(|r| r.name == room).and_then(|r| r.forgotten_at);
+        if forgotten.is_some_and(|at| time <= at) {
+            return;
+        }
         fx.push(Effect::Store(crate::app::Kept {
             room,
             id,

@@ -167,9 +167,13 @@ impl State {
         if !self.keeps_history() {
             return;
         }
+        let room = &self.rooms[index];
+        if room.forgotten_at.is_some_and(|at| message.time <= at) {
+            return;
+        }
         let now = self.now;
         let entropy = &mut self.entropy;
-        if let Some(kept) = Kept::of(&self.rooms[index].name, message, || entropy.message_id(now)) {
+        if let Some(kept) = Kept::of(&room.name, message, || entropy.message_id(now)) {
             fx.push(Effect::Store(kept));
         }
     }
@@ -263,6 +267,8 @@ impl State {
             return;
         };
         room.clear();
+        room.forgotten_at = Some(self.now);
+        room.history_exhausted = true;
         let name = room.name.clone();
         if self.keeps_history() {
             fx.push(Effect::Forget(name));
@@ -358,6 +364,12 @@ impl State {
             if !self.rooms[index].seen.insert(&id) {
                 continue;
             }
+            // A keeper's stand-in for a payload that was not ours (plain
+            // text, say) has no sender: shown from `?`, as live plain text is.
+            let form = match (&chat.user, chat.form) {
+                (None, crate::protocol::Form::Malformed(_)) => Form::PlainText,
+                (_, form) => form,
+            };
             let message = Message {
                 id: Some(id),
                 own: None,
@@ -370,7 +382,7 @@ impl State {
                 text: chat.text,
                 cut: chat.cut,
                 kind: chat.kind,
-                form: chat.form,
+                form,
             };
             self.keep(index, &message, fx);
             fresh.push(message);

@@ -137,8 +137,8 @@ pub const KEYMAP: &[KeyRow] = &[
     KeyRow {
         keys: "PgUp/PgDn, wheel",
         brief: "scroll back / forward; End: live end",
-        full: "scroll back / forward (also the mouse wheel); End or Ctrl-End goes back to the live end \
-               (typing does it too)",
+        full: "scroll back / forward (also the mouse wheel); past the oldest message in memory, older ones \
+               are read from the history; End or Ctrl-End goes back to the live end (typing does it too)",
         bindings: &[(plain(K::PageUp), A::PageBack), (plain(K::PageDown), A::PageForward)],
     },
     KeyRow {

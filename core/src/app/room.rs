@@ -208,6 +208,9 @@ pub struct Room {
     pub reading_back: bool,
     /// The local history has nothing older than what is shown.
     pub history_exhausted: bool,
+    /// `/forget` was asked at this time: nothing sent before it is stored
+    /// again (an acknowledgement that comes after it, say).
+    pub forgotten_at: Option<DateTime<Utc>>,
 }
 
 /// Ids remembered per room: enough to catch QoS 1 redeliveries.
@@ -234,6 +237,7 @@ impl Room {
             catch_up: None,
             reading_back: false,
             history_exhausted: false,
+            forgotten_at: None,
         }
     }
 
@@ -257,15 +261,7 @@ impl Room {
         if self.cap == 0 {
             return;
         }
-        // One out per one in: what reading back added beyond the cap goes
-        // gradually, never all at once under the reader's eyes.
-        if self.entries.len() >= self.cap {
-            let dropped = self.pushed - self.entries.len() as u64;
-            if dropped >= self.drawn_upto && matches!(self.entries.front(), Some(Entry::Message(_))) {
-                self.dropped_undrawn += 1;
-            }
-            self.pop_front();
-        }
+        self.make_room();
         self.pushed += 1;
         let is_message = matches!(entry, Entry::Message(_));
         self.entries.push_back(entry);
@@ -298,6 +294,21 @@ impl Room {
         self.history_mark = None;
         self.catch_up = None;
         self.to_live_end();
+    }
+
+    /// At the cap, the oldest entry goes: one out per one in, so what
+    /// reading back added beyond the cap goes gradually, never all at once
+    /// under the reader's eyes. True when one went.
+    fn make_room(&mut self) -> bool {
+        if self.entries.len() < self.cap {
+            return false;
+        }
+        let dropped = self.pushed - self.entries.len() as u64;
+        if dropped >= self.drawn_upto && matches!(self.entries.front(), Some(Entry::Message(_))) {
+            self.dropped_undrawn += 1;
+        }
+        self.pop_front();
+        true
     }
 
     fn pop_front(&mut self) {
@@ -344,7 +355,8 @@ impl Room {
     /// Messages said before we came (from disk or a keeper), oldest first:
     /// each goes above the "history" marker in the order of its time.
     pub fn add_history(&mut self, messages: Vec<Message>) {
-        if self.cap == 0 || messages.is_empty() {
+        // Full (of pages read back): not even a marker with nothing above it.
+        if self.cap == 0 || messages.is_empty() || self.entries.len() >= self.cap + MAX_READ_BACK {
             return;
         }
         let mark = match self.history_mark {
@@ -415,10 +427,15 @@ impl Room {
                 c
             }
         };
-        let at = self.position_by_time(catch_up.mark + 1, self.entries.len(), time);
+        let mut at = self.position_by_time(catch_up.mark + 1, self.entries.len(), time);
         if at == self.entries.len() {
             self.push(Entry::Message(message));
         } else {
+            // Capped as a push is: times sent ever further back must not
+            // grow the room without end (`at` is past the marker, so >= 1).
+            if self.make_room() {
+                at -= 1;
+            }
             self.insert_at(at, Entry::Message(message));
         }
         if let Some(c) = &mut self.catch_up {

@@ -1,6 +1,6 @@
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use komunikator_history::{Archive, Store};
@@ -97,6 +97,29 @@ fn two_connections_share_one_file() {
     }
 }
 
+#[test]
+fn a_new_file_opened_by_several_at_once_gets_one_schema() {
+    for round in 0..5 {
+        let dir = temp();
+        let path = dir.path().join("new").join("h.db");
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut store = Store::open(&path).unwrap();
+                    store.insert(&messages(&format!("room{t}"), 50, 0)).unwrap();
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread
+                .join()
+                .unwrap_or_else(|_| panic!("round {round}: a thread failed"));
+        }
+        assert_eq!(Store::open(&path).unwrap().count(None).unwrap(), 200);
+    }
+}
+
 /// Tells the child (this test binary, run again) where to flood.
 const FLOOD_ENV: &str = "KOMUNIKATOR_HISTORY_TEST_FLOOD";
 
@@ -114,6 +137,7 @@ fn a_process_killed_mid_write_leaves_a_sound_file() {
             "--test-threads=1",
         ])
         .env(FLOOD_ENV, &path)
+        .stdout(Stdio::null())
         .spawn()
         .unwrap();
     // Kill it once it has written, in the middle of later writes.
