@@ -82,14 +82,27 @@ impl History {
         Ok(Some(History { writer, reader, path }))
     }
 
-    /// Carries out a history effect; the answer, if it has one. Other
-    /// effects are not this module's: `None`.
-    pub fn handle(&mut self, effect: &Effect) -> Option<Event> {
-        let answer = match effect {
+    /// Carries out a history effect, by value: a message to store moves on
+    /// to the writer without a copy (this is on the path of every message).
+    pub fn take(&mut self, effect: Effect) -> Taken {
+        match effect {
             Effect::Store(kept) => {
                 self.writer.store(stored(kept));
-                return None;
+                Taken::Done
             }
+            Effect::LoadHistory { .. } | Effect::Search { .. } | Effect::LoadContext { .. } | Effect::Forget(_) => {
+                match self.answer(&effect) {
+                    Some(event) => Taken::Answer(event),
+                    None => Taken::Done,
+                }
+            }
+            other => Taken::NotMine(other),
+        }
+    }
+
+    /// Carries out a read (or a forget); the answer for the state.
+    fn answer(&mut self, effect: &Effect) -> Option<Event> {
+        let answer = match effect {
             Effect::LoadHistory { room, before } => {
                 let older = before.is_some();
                 let read = match before {
@@ -165,14 +178,23 @@ impl History {
     }
 }
 
-fn stored(kept: &Kept) -> Stored {
+/// What [`History::take`] did with an effect.
+pub enum Taken {
+    Done,
+    /// Done, and this is the answer for the state.
+    Answer(Event),
+    /// Not a history effect: the front end carries it out.
+    NotMine(Effect),
+}
+
+fn stored(kept: Kept) -> Stored {
     Stored {
-        room: kept.room.clone(),
-        id: kept.id.clone(),
-        user: kept.user.clone(),
-        text: kept.text.clone(),
-        action: kept.action,
         ts_ms: kept.time.timestamp_millis(),
+        room: kept.room,
+        id: kept.id,
+        user: kept.user,
+        text: kept.text,
+        action: kept.action,
         own: kept.own,
     }
 }

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::app::{Effect, Event, NetEvent, State, EXIT_OK, EXIT_UNSENT};
 use crate::deadline::{instant_of, sleep_until};
+use crate::history_store::Taken;
 use crate::net::{self, Handle};
 use crate::output::pipe::Pipe;
 use crate::output::{GapMarker, Output};
@@ -175,12 +176,17 @@ async fn front_end(
             handled += 1;
             state.update_into(event, now, &mut fx);
             for effect in fx.drain(..) {
-                if let Some(history) = history.as_mut() {
-                    if let Some(answer) = history.handle(&effect) {
-                        pending.push(answer);
-                        continue;
-                    }
-                }
+                let effect = match history.as_mut() {
+                    Some(history) => match history.take(effect) {
+                        Taken::Done => continue,
+                        Taken::Answer(answer) => {
+                            pending.push(answer);
+                            continue;
+                        }
+                        Taken::NotMine(effect) => effect,
+                    },
+                    None => effect,
+                };
                 match carry_out_in_line_mode(&handle, effect, &mut formatter, &mut out, &notices) {
                     Step::Continue => {}
                     Step::Then(event) => pending.push(event),

@@ -27,6 +27,7 @@ use tokio::time::Instant;
 use crate::app::key::{Key, KeyCode, Mods};
 use crate::app::{Effect, Event, NetEvent, State, EXIT_FAILED};
 use crate::deadline::{instant_of, sleep_until};
+use crate::history_store::Taken;
 use crate::net::{self, Handle};
 use crate::output::Output;
 use crate::settings::Settings;
@@ -329,12 +330,17 @@ async fn event_loop(
             handled += 1;
             state.update_into(event, chrono::Utc::now(), &mut fx);
             for effect in fx.drain(..) {
-                if let Some(history) = history.as_mut() {
-                    if let Some(answer) = history.handle(&effect) {
-                        queue.push(answer);
-                        continue;
-                    }
-                }
+                let effect = match history.as_mut() {
+                    Some(history) => match history.take(effect) {
+                        Taken::Done => continue,
+                        Taken::Answer(answer) => {
+                            queue.push(answer);
+                            continue;
+                        }
+                        Taken::NotMine(effect) => effect,
+                    },
+                    None => effect,
+                };
                 if let Some(ending) = carry_out_in_tui(effect, screen, &handle, &mut queue, &mut ticking, &mut farewell)
                 {
                     return ending;

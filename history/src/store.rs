@@ -215,10 +215,18 @@ impl Store {
 pub(crate) fn insert(conn: &Connection, message: &Stored) -> rusqlite::Result<usize> {
     let m = message;
     let rowid = rowid_for(conn, m.ts_ms)?;
-    conn.prepare_cached(&format!(
-        "INSERT OR IGNORE INTO messages(rowid, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-    ))?
-    .execute((rowid, &m.room, &m.id, &m.user, &m.text, m.action, m.ts_ms, m.own))
+    let new = conn
+        .prepare_cached(&format!(
+            "INSERT OR IGNORE INTO messages(rowid, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        ))?
+        .execute((rowid, &m.room, &m.id, &m.user, &m.text, m.action, m.ts_ms, m.own))?;
+    // Our own message may be stored first as it came back from the broker
+    // (line mode keeps no record of what it sent): the ack still makes it ours.
+    if new == 0 && m.own {
+        conn.prepare_cached("UPDATE messages SET own = 1 WHERE room = ?1 AND id = ?2 AND own = 0")?
+            .execute((&m.room, &m.id))?;
+    }
+    Ok(new)
 }
 
 /// Bits of a rowid below the millisecond: 64 messages of one millisecond keep

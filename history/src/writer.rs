@@ -9,7 +9,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -22,7 +22,7 @@ pub const QUEUE: usize = 100_000;
 
 /// Bytes of messages that may wait for the thread: the queue's count alone
 /// would let long messages (32 KiB each may be shown) hold gigabytes.
-pub const QUEUE_BYTES: usize = 32 * 1024 * 1024;
+pub const QUEUE_BYTES: usize = 8 * 1024 * 1024;
 
 /// What a queued message holds on to, about.
 fn weight(message: &Stored) -> usize {
@@ -58,7 +58,10 @@ struct Shared {
 
 /// The history's writer: a thread with its own connection, fed by a bounded queue.
 pub struct Writer {
-    sender: Option<SyncSender<Op>>,
+    sender: Option<Sender<Op>>,
+    /// Operations that may wait at most (a bounded channel would allocate
+    /// room for all of them up front: megabytes for an idle chat).
+    capacity: u64,
     /// Operations queued. Sending under this lock keeps the count in queue
     /// order, so `flush` waits for exactly what was queued before it.
     queued: Mutex<u64>,
@@ -75,7 +78,7 @@ impl Writer {
 
     pub(crate) fn with_capacity(path: &Path, retention: Retention, capacity: usize) -> Result<Writer, Error> {
         let store = Store::open(path)?;
-        let (sender, receiver) = mpsc::sync_channel(capacity);
+        let (sender, receiver) = mpsc::channel();
         let shared = Arc::new(Shared {
             done: Mutex::new(0),
             done_changed: Condvar::new(),
@@ -91,6 +94,7 @@ impl Writer {
             .map_err(|e| Error::open(path, e))?;
         Ok(Writer {
             sender: Some(sender),
+            capacity: capacity as u64,
             queued: Mutex::new(0),
             shared,
             thread: Some(thread),
@@ -157,13 +161,16 @@ impl Writer {
             return Err("has stopped");
         };
         let mut queued = lock(&self.queued);
-        match sender.try_send(op) {
+        let done = *lock(&self.shared.done);
+        if queued.saturating_sub(done) >= self.capacity {
+            return Err("is behind, try again");
+        }
+        match sender.send(op) {
             Ok(()) => {
                 *queued += 1;
                 Ok(())
             }
-            Err(TrySendError::Full(_)) => Err("is behind, try again"),
-            Err(TrySendError::Disconnected(_)) => {
+            Err(_) => {
                 *lock(&self.shared.error) = Some("the history's writer has stopped".to_owned());
                 Err("has stopped")
             }

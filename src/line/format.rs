@@ -137,11 +137,8 @@ impl Formatter {
         if m.skewed {
             out.write_all(b"[clock off] ")?;
         }
-        out.write_all(match m.origin {
-            Origin::Live => b"",
-            Origin::CaughtUp => b"[while away] ",
-            Origin::History => b"[history] ",
-        })?;
+        // Caught-up and history lines read as live ones (scripts match on
+        // them); a notice on stderr says where they begin, `--json` marks each.
         let text = m.shown_text();
         out.write_all(sanitize::text(&text, Newlines::Mark).as_bytes())?;
         out.write_all(b"\n")

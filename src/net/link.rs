@@ -230,9 +230,29 @@ impl Link {
     }
 
     /// MQTT 5: the next CONNECT resumes the session (clean start off).
-    pub(super) fn resume_next_time(&mut self) {
-        if let Link::V5(l) = self {
-            l.options.set_clean_start(false);
+    /// After a CONNACK: the next connection resumes this session (at 3.1.1
+    /// only with the user's stable client id, as such a session never expires).
+    pub(super) fn resume_next_time(&mut self, persistent: bool) {
+        match self {
+            Link::V5(l) => {
+                l.options.set_clean_start(false);
+            }
+            Link::V311(l) => {
+                l.mqtt_options.set_clean_session(!persistent);
+            }
+        }
+    }
+
+    /// The next connection starts a new session: the old one holds a
+    /// message too large for us, which the broker would send again at once.
+    pub(super) fn fresh_session_next_time(&mut self) {
+        match self {
+            Link::V5(l) => {
+                l.options.set_clean_start(true);
+            }
+            Link::V311(l) => {
+                l.mqtt_options.set_clean_session(true);
+            }
         }
     }
 }

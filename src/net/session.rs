@@ -185,6 +185,10 @@ impl Session {
             return Next::Stop;
         }
         self.renew_link();
+        if matches!(failure, ConnectionFailure::Oversize { .. }) {
+            // Catch-up gives way here: the session would hand us the same message again.
+            self.link.fresh_session_next_time();
+        }
         if hurried {
             tokio::time::sleep(delay).await;
         } else {
@@ -212,7 +216,7 @@ impl Session {
                 self.plan.connected();
                 // A reconnect resumes this session: what was sent to our
                 // subscriptions meanwhile is waiting for us.
-                self.link.resume_next_time();
+                self.link.resume_next_time(self.connecting.persistent);
                 self.progress.up_since = Some(Instant::now());
                 self.context.ever_connected = true;
                 self.tracking.lock().expect("tracking lock").connected = true;

@@ -1,5 +1,6 @@
 //! What an incoming MQTT message means for the state.
 
+use super::history::shown_room;
 use super::room::{Entry, Message, Origin};
 use super::{is_direct, Effect, Record, State};
 use crate::protocol::payload::decode_chat;
@@ -87,6 +88,10 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
     state.keep(index, &message, fx);
     let room = &mut state.rooms[index];
     if line_mode {
+        if caught_up && !std::mem::replace(&mut room.told_catch_up, true) {
+            let text = format!("{}: what was sent while you were away follows", shown_room(&room.name));
+            fx.push(Effect::Report(text));
+        }
         let room = room.shared_name();
         fx.push(Effect::Print(Record::Message { room, message }));
         return;

@@ -388,6 +388,14 @@ impl State {
             fresh.push(message);
         }
         if self.line_mode() {
+            if !fresh.is_empty() {
+                let text = format!(
+                    "{}: {} earlier message(s) from history follow",
+                    shown_room(&reply.room),
+                    fresh.len()
+                );
+                fx.push(Effect::Report(text));
+            }
             let room = self.rooms[index].shared_name();
             fx.extend(fresh.into_iter().map(|message| {
                 Effect::Print(Record::Message {

@@ -26,6 +26,10 @@ mod tests;
 #[cfg(test)]
 mod tests_delivery;
 #[cfg(test)]
+mod tests_history;
+#[cfg(test)]
+mod tests_history_keeper;
+#[cfg(test)]
 mod tests_keys;
 #[cfg(test)]
 mod tests_mqtt5;

@@ -211,6 +211,8 @@ pub struct Room {
     /// `/forget` was asked at this time: nothing sent before it is stored
     /// again (an acknowledgement that comes after it, say).
     pub forgotten_at: Option<DateTime<Utc>>,
+    /// Line mode said that messages caught up since this connection follow.
+    pub told_catch_up: bool,
 }
 
 /// Ids remembered per room: enough to catch QoS 1 redeliveries.
@@ -238,6 +240,7 @@ impl Room {
             reading_back: false,
             history_exhausted: false,
             forgotten_at: None,
+            told_catch_up: false,
         }
     }
 
@@ -403,6 +406,7 @@ impl Room {
     /// A new connection: what it catches up goes under a marker of its own.
     pub fn connected(&mut self) {
         self.catch_up = None;
+        self.told_catch_up = false;
     }
 
     /// A message sent while we were away: under the "N messages while you

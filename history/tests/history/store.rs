@@ -183,3 +183,29 @@ pub(crate) fn disk_bytes(path: &std::path::Path) -> u64 {
     let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
     std::fs::metadata(path).unwrap().len() + wal
 }
+
+#[test]
+fn a_message_stored_first_as_it_came_back_becomes_ours_when_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.sqlite3")).unwrap();
+    let mut echo = Stored {
+        room: "general".into(),
+        id: "m1".into(),
+        user: Some("alice".into()),
+        text: "hello".into(),
+        action: false,
+        ts_ms: 1_700_000_000_000,
+        own: false,
+    };
+    assert_eq!(store.insert(std::slice::from_ref(&echo)).unwrap(), 1);
+    echo.own = true;
+    assert_eq!(
+        store.insert(std::slice::from_ref(&echo)).unwrap(),
+        0,
+        "not stored twice"
+    );
+    assert!(store.recent("general", 10).unwrap()[0].own);
+    echo.own = false;
+    store.insert(std::slice::from_ref(&echo)).unwrap();
+    assert!(store.recent("general", 10).unwrap()[0].own, "never made not ours again");
+}
