@@ -135,7 +135,6 @@ impl Store {
         Ok(gone)
     }
 
-    /// Number of messages, of `room` or of all.
     /// SQLite's full check of the file (reads all of it: for tests and tools).
     pub fn integrity_ok(&self) -> Result<bool, Error> {
         let verdict: String = self
@@ -145,6 +144,7 @@ impl Store {
         Ok(verdict == "ok")
     }
 
+    /// Number of messages, of `room` or of all.
     pub fn count(&self, room: Option<&str>) -> Result<u64, Error> {
         let n: i64 = self
             .conn

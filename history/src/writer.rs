@@ -54,6 +54,8 @@ struct Shared {
     error: Mutex<Option<String>>,
     /// Set when the writer is dropped without its queue flushed: what is left is not written.
     abandoned: AtomicBool,
+    /// The thread is pruning: a long delete that quitting need not wait for.
+    pruning: AtomicBool,
 }
 
 /// The history's writer: a thread with its own connection, fed by a bounded queue.
@@ -86,6 +88,7 @@ impl Writer {
             queued_bytes: std::sync::atomic::AtomicUsize::new(0),
             error: Mutex::new(None),
             abandoned: AtomicBool::new(false),
+            pruning: AtomicBool::new(false),
         });
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -189,7 +192,9 @@ impl Drop for Writer {
         }
         self.sender = None;
         if let Some(thread) = self.thread.take() {
-            if flushed {
+            // A prune (thousands of old messages at the first start after a
+            // long pause) is left to the exit: its transaction rolls back.
+            if flushed && !self.shared.pruning.load(Ordering::Relaxed) {
                 let _ = thread.join();
             }
         }
@@ -201,9 +206,11 @@ fn run(mut history: Store, receiver: &Receiver<Op>, shared: &Shared, retention: 
     let mut next_prune = Instant::now();
     loop {
         if prunes && Instant::now() >= next_prune {
+            shared.pruning.store(true, Ordering::Relaxed);
             if let Err(e) = history.prune(retention, now_ms()) {
                 *lock(&shared.error) = Some(e.to_string());
             }
+            shared.pruning.store(false, Ordering::Relaxed);
             next_prune = Instant::now() + PRUNE_EVERY;
         }
         let wait = if prunes {

@@ -54,8 +54,13 @@ fn results(view: &SearchView, area: Rect, zone: FixedOffset) -> Vec<Line<'static
 /// The messages around a hit, the hit marked, centred unless scrolled.
 fn context<'a>(view: &'a ContextView, state: &'a State, area: Rect, zone: FixedOffset) -> Vec<Line<'a>> {
     let width = usize::from(area.width);
+    let day = view
+        .messages
+        .get(view.hit)
+        .map(|m| m.time.with_timezone(&zone).format(" · %A, %-d %B %Y").to_string())
+        .unwrap_or_default();
     let title = format!(
-        " {} around a search hit · PgUp/PgDn scroll · Esc: back to the chat ",
+        " {}{day} around a search hit · PgUp/PgDn scroll · Esc: back to the chat ",
         shown_room(&view.room)
     );
     let mut all: Vec<Line<'a>> = Vec::new();

@@ -87,13 +87,18 @@ fn messages_sent_while_the_program_was_not_running_arrive_when_it_starts_again()
         }
         bob.stdout
             .wait_for("bob's last line echoed", WAIT, |l| l.ends_with("after you left 5"));
+        bob.send_line("/msg alice just between us");
         bob.quit();
 
         let mut alice = spawn_at(broker.port, "alice", &alice_data, &["--json", "--mqtt", version]);
         let caught = wait_records(&mut alice, "with what bob said meanwhile", said.len(), |v| {
-            is_caught_up(v, "bob")
+            is_caught_up(v, "bob") && v["room"] == "general"
         });
         assert_eq!(texts(&caught), said, "MQTT {version}");
+        let direct = wait_records(&mut alice, "with bob's direct message", 1, |v| {
+            is_caught_up(v, "bob") && v["room"] == "@bob"
+        });
+        assert_eq!(texts(&direct), ["just between us"], "MQTT {version}");
         alice.quit();
     }
 }

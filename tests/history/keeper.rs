@@ -85,3 +85,52 @@ fn a_late_joiner_gets_the_backlog_from_komunikator_broker() {
     late_joiner_sees_the_backlog(port, &mut alice, &scratch);
     alice.quit();
 }
+
+#[test]
+fn a_late_joiner_gets_the_backlog_from_a_headless_keeper_on_mosquitto() {
+    let Some(broker) = Broker::start_mosquitto() else {
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let port = broker.port.to_string();
+    let keeper_data = data_dir(&scratch, "keeper");
+    let mut keeper = Komunikator::spawn_custom(
+        "keeper",
+        &[
+            "-s",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "--keep-history",
+            "-r",
+            "general",
+            "keeper",
+        ],
+        move |command| {
+            command.env("XDG_DATA_HOME", &keeper_data);
+        },
+    );
+    keeper.stderr.wait_for("saying what it keeps", WAIT, |l| {
+        l.starts_with("komunikator: keeping the history of #general on 127.0.0.1:")
+    });
+    // It subscribes once connected: mosquitto logs the subscription.
+    let until = Instant::now() + WAIT;
+    while !broker.log_text().contains("history/get/general") {
+        assert!(
+            Instant::now() < until,
+            "the keeper never subscribed:\n{}",
+            broker.log_text()
+        );
+        sleep(Duration::from_millis(50));
+    }
+    let mut alice = spawn_at(broker.port, "alice", &data_dir(&scratch, "alice"), &[]);
+    alice.wait_ready();
+    late_joiner_sees_the_backlog(broker.port, &mut alice, &scratch);
+    alice.quit();
+    keeper.signal(testkit::Signal::TERM);
+    let status = keeper.wait_exit(WAIT);
+    assert!(
+        status.success(),
+        "the keeper did not stop cleanly on SIGTERM: {status:?}"
+    );
+}

@@ -73,7 +73,12 @@ fn search_finds_one_message_among_100_000_in_line_mode_and_in_the_full_screen_ui
     let data = data_dir(&scratch, "alice");
     let port = testkit::free_port();
     let mut store = Store::open(&history_file(&data, "alice", port)).unwrap();
-    let start = 1_700_000_000_000_i64;
+    // Recent enough that the retention (365 days) keeps them all.
+    let start = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        - 200_000_000;
     let batch: Vec<Stored> = (0..100_000)
         .map(|n| Stored {
             room: if n % 2 == 0 { "general".into() } else { "rust".into() },
