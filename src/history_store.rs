@@ -64,7 +64,14 @@ pub struct History {
     writer: Writer,
     reader: Store,
     pub path: PathBuf,
+    /// Messages not stored and not yet said.
+    unreported: u64,
+    error: Option<String>,
+    reported_at: Option<std::time::Instant>,
 }
+
+/// Trouble with the history is said at most this often.
+const REPORT_EVERY: Duration = Duration::from_secs(10);
 
 impl History {
     /// Opens the history of `settings`, if it is kept; the reason in words
@@ -79,7 +86,14 @@ impl History {
         }
         let writer = Writer::spawn(&path, retention(settings)).map_err(|e| e.to_string())?;
         let reader = Store::open(&path).map_err(|e| e.to_string())?;
-        Ok(Some(History { writer, reader, path }))
+        Ok(Some(History {
+            writer,
+            reader,
+            path,
+            unreported: 0,
+            error: None,
+            reported_at: None,
+        }))
     }
 
     /// Carries out a history effect, by value: a message to store moves on
@@ -156,25 +170,52 @@ impl History {
         })
     }
 
-    /// What went wrong since the last call (messages not stored), in words.
-    pub fn trouble(&self) -> Option<String> {
-        let dropped = self.writer.take_dropped();
-        let error = self.writer.take_error();
-        match (dropped, error) {
-            (0, None) => None,
-            (0, Some(e)) => Some(format!("history: {e}")),
-            (n, e) => Some(format!(
+    /// What went wrong (messages not stored, a write error), in words: at
+    /// once the first time, then at most every [`REPORT_EVERY`] with what
+    /// added up meanwhile, so that a flood makes a few notices, not one per batch.
+    pub fn trouble(&mut self) -> Option<String> {
+        self.unreported += self.writer.take_dropped();
+        if let Some(error) = self.writer.take_error() {
+            self.error = Some(error);
+        }
+        if self.unreported == 0 && self.error.is_none() {
+            return None;
+        }
+        let now = std::time::Instant::now();
+        if self.reported_at.is_some_and(|at| now < at + REPORT_EVERY) {
+            return None;
+        }
+        self.reported_at = Some(now);
+        self.report()
+    }
+
+    fn report(&mut self) -> Option<String> {
+        let error = self.error.take().map(|e| format!(": {e}")).unwrap_or_default();
+        match std::mem::take(&mut self.unreported) {
+            0 if error.is_empty() => None,
+            0 => Some(format!("history{error}")),
+            n => Some(format!(
                 "history: {n} message(s) not stored{}",
-                e.map(|e| format!(": {e}")).unwrap_or_default()
+                if error.is_empty() {
+                    " (the disk did not keep up)".to_owned()
+                } else {
+                    error
+                }
             )),
         }
     }
 
-    /// At exit: what was kept reaches the disk (bounded).
-    pub fn close(self) {
+    /// At exit: what was kept reaches the disk (bounded); what was not
+    /// stored and not yet said, in words.
+    pub fn close(mut self) -> Option<String> {
         if !self.writer.flush(FLUSH_AT_EXIT) {
             tracing::warn!("history: the last messages were not all written within {FLUSH_AT_EXIT:?}");
         }
+        self.unreported += self.writer.take_dropped();
+        if let Some(error) = self.writer.take_error() {
+            self.error = Some(error);
+        }
+        self.report()
     }
 }
 

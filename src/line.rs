@@ -37,8 +37,9 @@ pub async fn run(settings: Settings) -> i32 {
     let mut prepared = crate::history_store::prepare(&settings);
     let (handle, net_rx, session) = net::start(&settings, &prepared.identity);
     let code = net::alongside(session, front_end(settings, handle, net_rx, &mut prepared)).await;
-    if let Some(history) = prepared.history.take() {
-        history.close();
+    // Said after the screen is restored (after the last notice in line mode).
+    if let Some(unsaid) = prepared.history.take().and_then(|h| h.close()) {
+        eprintln!("komunikator: {unsaid}");
     }
     code
 }
@@ -199,7 +200,7 @@ async fn front_end(
                 }
             }
         }
-        if let Some(trouble) = history.as_ref().and_then(|h| h.trouble()) {
+        if let Some(trouble) = history.as_mut().and_then(|h| h.trouble()) {
             pending.push(Event::Notice(trouble));
         }
         stdout.push(&out);

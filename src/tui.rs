@@ -157,8 +157,9 @@ pub async fn run(settings: Settings) -> i32 {
     let hosting = settings.hosting;
     let ending = event_loop(&mut screen, settings, handle, net_rx, &mut prepared).await;
     drop(screen);
-    if let Some(history) = prepared.history.take() {
-        history.close();
+    // Said after the screen is restored (after the last notice in line mode).
+    if let Some(unsaid) = prepared.history.take().and_then(|h| h.close()) {
+        eprintln!("komunikator: {unsaid}");
     }
     if let Some(listen) = hosting {
         eprintln!(
@@ -350,7 +351,7 @@ async fn event_loop(
                 queue.extend(net_rx.try_recv().ok().map(Event::Net));
             }
         }
-        if let Some(trouble) = history.as_ref().and_then(|h| h.trouble()) {
+        if let Some(trouble) = history.as_mut().and_then(|h| h.trouble()) {
             queue.push(Event::Notice(trouble));
         }
         dirty = true;

@@ -85,7 +85,8 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
         tag: None,
         origin: if caught_up { Origin::CaughtUp } else { Origin::Live },
     };
-    state.keep(index, &message, fx);
+    // Stored after it is shown: the disk's turn comes after the screen's.
+    let kept = state.kept(index, &message);
     let room = &mut state.rooms[index];
     if line_mode {
         if caught_up && !std::mem::replace(&mut room.told_catch_up, true) {
@@ -94,8 +95,10 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
         }
         let room = room.shared_name();
         fx.push(Effect::Print(Record::Message { room, message }));
+        fx.extend(kept.map(Effect::Store));
         return;
     }
+    fx.extend(kept.map(Effect::Store));
     if index != state.active {
         room.unread += 1;
         room.mentioned |= mention;

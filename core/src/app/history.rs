@@ -164,18 +164,21 @@ impl State {
 
     /// Keeps `message` of the room at `index` on disk.
     pub(super) fn keep(&mut self, index: usize, message: &Message, fx: &mut Vec<Effect>) {
+        fx.extend(self.kept(index, message).map(Effect::Store));
+    }
+
+    /// `message` of the room at `index` as the history keeps it, if it does.
+    pub(super) fn kept(&mut self, index: usize, message: &Message) -> Option<Kept> {
         if !self.keeps_history() {
-            return;
+            return None;
         }
         let room = &self.rooms[index];
         if room.forgotten_at.is_some_and(|at| message.time <= at) {
-            return;
+            return None;
         }
         let now = self.now;
         let entropy = &mut self.entropy;
-        if let Some(kept) = Kept::of(&room.name, message, || entropy.message_id(now)) {
-            fx.push(Effect::Store(kept));
-        }
+        Kept::of(&room.name, message, || entropy.message_id(now))
     }
 
     pub(super) fn on_history(&mut self, event: HistoryEvent, fx: &mut Vec<Effect>) {

@@ -9,7 +9,7 @@ fn a_hundred_thousand_messages_through_the_writer() {
     let dir = temp();
     let path = dir.path().join("h.db");
     let writer = Writer::spawn(&path, Retention::default()).unwrap();
-    // In seconds of a 10 000 msg/s flood: the queue (8 MiB) holds one easily.
+    // In seconds of a 10 000 msg/s flood: the queue (4 MiB) holds one easily.
     for i in 0..100_000_i64 {
         let room = ["general", "random", "@bob"][usize::try_from(i % 3).unwrap()];
         assert!(writer.store(message(room, &i.to_string(), i, "flooding the writer")));
@@ -87,7 +87,7 @@ fn a_burst_beyond_the_queue_is_dropped_and_counted_not_waited_for() {
     let dir = temp();
     let path = dir.path().join("h.db");
     let writer = Writer::spawn(&path, Retention::default()).unwrap();
-    // 64 MiB at once, eight times the queue's bytes.
+    // 64 MiB at once, sixteen times the queue's bytes.
     let long = "x".repeat(32 * 1024);
     let taken = (0..2_048_i64)
         .filter(|&i| writer.store(message("general", &i.to_string(), i, &long)))
