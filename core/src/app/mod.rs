@@ -37,6 +37,8 @@ mod tests_mqtt5;
 mod tests_presence;
 #[cfg(test)]
 mod tests_quit;
+#[cfg(test)]
+mod tests_resumed;
 pub mod who;
 
 use chrono::{DateTime, Utc};

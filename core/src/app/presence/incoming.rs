@@ -59,7 +59,13 @@ impl State {
         // The state the broker kept, or a repeat for a roll call: learnt, not
         // news; nor is someone online again whom we saw online before our reconnect.
         let back_again = self.own.was_here.remove(user);
-        let news = !retained && !presence.repeat && !back_again;
+        // A change the broker kept for us while we were away (a resumed
+        // session delivers it late): the state is learnt, the moment is past.
+        let from_the_absence = match (presence.ts, self.caught_up_before) {
+            (Some(ts), Some(cutoff)) => ts + TimeDelta::seconds(1) < cutoff,
+            _ => false,
+        };
+        let news = !retained && !presence.repeat && !back_again && !from_the_absence;
         let ts = presence.ts.map_or(self.now, |t| t.min(self.now));
         for change in changes {
             self.tell(user, change, ts, news, fx);
