@@ -187,12 +187,26 @@ fn a_history_killed_during_a_flood_opens_and_keeps_what_was_written() {
     alice
         .stdout
         .wait_for("the flood arriving", WAIT, |l| l.contains("flood n20000"));
+    // Killed once the writer has committed something (it gathers a tenth
+    // of a second per transaction), while the flood still comes in.
+    let file = history_file(&data, "alice", broker.port);
+    let until = Instant::now() + WAIT;
+    let committed = loop {
+        let kept = Store::open(&file).and_then(|s| s.count(Some("general"))).unwrap_or(0);
+        if kept > 0 || Instant::now() > until {
+            break kept;
+        }
+        sleep(Duration::from_millis(20));
+    };
+    assert!(committed > 0, "nothing was written during the flood");
     alice.kill_hard();
+    let still_flooding = !flood.is_finished();
     flood.join().unwrap();
+    eprintln!("killed with {committed}+ messages written, the flood still going: {still_flooding}");
 
-    let store = Store::open(&history_file(&data, "alice", broker.port)).unwrap();
+    let store = Store::open(&file).unwrap();
     let kept = store.count(Some("general")).unwrap();
-    assert!(kept > 0, "nothing was kept before the kill");
+    assert!(kept >= committed, "{kept} kept after the kill, {committed} before it");
     assert!(store.integrity_ok().unwrap(), "the history is damaged");
     drop(store);
     let printed = run_at(
@@ -219,7 +233,7 @@ fn a_history_killed_during_a_flood_opens_and_keeps_what_was_written() {
         .stdout
         .wait_for("the line echoed", WAIT, |l| l.ends_with("<alice> after the crash"));
     alice.quit();
-    let store = Store::open(&history_file(&data, "alice", broker.port)).unwrap();
+    let store = Store::open(&file).unwrap();
     assert_eq!(store.search("after the crash", Some("general"), 5).unwrap().len(), 1);
 }
 
