@@ -240,7 +240,8 @@ fn stored(kept: Kept) -> Stored {
     }
 }
 
-fn kept(stored: Stored) -> Kept {
+/// A stored message as the state takes it.
+pub fn kept(stored: Stored) -> Kept {
     Kept {
         time: Utc
             .timestamp_millis_opt(stored.ts_ms)

@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use crate::app::{Kept, Record};
-use crate::history_store::default_path;
+use crate::app::Record;
+use crate::history_store::{default_path, kept};
 use crate::keeper::{self, KeeperConfig};
 use crate::line::Formatter;
 use crate::settings::{Mode, Server, Settings, Task};
@@ -128,16 +128,7 @@ fn print(
     let mut formatter = Formatter::new(matches!(settings.mode, Mode::Line { json: true }));
     let mut out = Vec::new();
     for stored in messages {
-        let hit = Kept {
-            time: chrono::DateTime::from_timestamp_millis(stored.ts_ms).unwrap_or_default(),
-            room: stored.room,
-            id: stored.id,
-            user: stored.user,
-            text: stored.text,
-            action: stored.action,
-            own: stored.own,
-        };
-        let _ = formatter.write(&mut out, &Record::Found(hit));
+        let _ = formatter.write(&mut out, &Record::Found(kept(stored)));
     }
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(&out).and_then(|()| stdout.flush()) {

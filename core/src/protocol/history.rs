@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::payload::{decode_chat, ChatIn, PROTOCOL_VERSION};
+use super::payload::{decode_chat, type_name, ChatIn, PROTOCOL_VERSION};
 use super::timestamp::{format_ts, parse_ts};
 use super::{validate_room, validate_username};
 
@@ -85,17 +85,6 @@ pub fn encode_request(request: &HistoryRequest) -> Vec<u8> {
         limit: request.limit.min(MAX_REPLY_MESSAGES),
     };
     serde_json::to_vec(&out).expect("a struct of strings and numbers always serialises")
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn string_field<'m>(map: &'m Map<String, Value>, key: &str) -> Result<&'m str, String> {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::strict::StrictChat;
-use super::{fast_strict, MAX_SHOWN_TEXT_BYTES, PROTOCOL_VERSION};
+use super::{fast_strict, type_name, MAX_SHOWN_TEXT_BYTES, PROTOCOL_VERSION};
 use crate::protocol::timestamp::{format_ts, parse_ts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -203,17 +203,6 @@ fn decode_loose(mut map: Map<String, Value>) -> ChatIn {
         ts,
         form: Form::Malformed(problems.join(", ")),
         cut,
-    }
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

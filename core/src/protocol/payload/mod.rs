@@ -13,6 +13,19 @@ pub use presence::{
 };
 
 pub const PROTOCOL_VERSION: u64 = 1;
+
+/// A JSON value's type in words, for saying what is wrong with a payload.
+pub(crate) fn type_name(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
 /// Longest text kept for display; the rest is counted, not stored.
 pub const MAX_SHOWN_TEXT_BYTES: usize = 32 * 1024;
 /// Longest text a user may send (the outgoing packet limit leaves room for the envelope).
