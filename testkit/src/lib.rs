@@ -23,6 +23,7 @@ pub mod procfs;
 mod programs;
 mod proxy;
 mod rabbitmq;
+pub mod records;
 pub mod report;
 pub mod tls;
 pub mod tmux;

@@ -8,6 +8,8 @@
 
 use komunikator_testkit as testkit;
 
+use testkit::records::{is_message, record, records};
+
 use std::path::{Path, PathBuf};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -42,25 +44,6 @@ fn spawn_at(port: u16, name: &str, data: &Path, extra: &[&str]) -> Komunikator {
     Komunikator::spawn_custom(name, &args, move |command| {
         command.env("XDG_DATA_HOME", &data);
     })
-}
-
-fn record(line: &str) -> Option<Value> {
-    serde_json::from_str(line).ok()
-}
-
-fn is_message(v: &Value, user: &str, text: &str) -> bool {
-    v["event"] == "message" && v["user"] == user && v["text"] == text
-}
-
-/// Every JSON record on `client`'s stdout so far that `pred` accepts.
-fn records(client: &mut Komunikator, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
-    client
-        .stdout
-        .seen()
-        .iter()
-        .filter_map(|l| record(l))
-        .filter(|v| pred(v))
-        .collect()
 }
 
 /// Waits until `client` printed `n` records `pred` accepts; they are returned.

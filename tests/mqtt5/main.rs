@@ -15,6 +15,8 @@
 
 use komunikator_testkit as testkit;
 
+use testkit::records::{is_message, record, records};
+
 use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -79,10 +81,6 @@ fn is_trouble(line: &str) -> bool {
     ["lost", "reconnect", "cannot"].iter().any(|w| line.contains(w))
 }
 
-fn record(line: &str) -> Option<Value> {
-    serde_json::from_str(line).ok()
-}
-
 /// The first `--json` record so far (from the start) that matches, waiting up to `within`.
 fn wait_record(client: &mut Komunikator, what: &str, within: Duration, pred: impl Fn(&Value) -> bool) -> Value {
     match client
@@ -97,23 +95,8 @@ fn wait_record(client: &mut Komunikator, what: &str, within: Duration, pred: imp
     }
 }
 
-/// Every `--json` record printed so far that matches.
-fn records(client: &mut Komunikator, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
-    client
-        .stdout
-        .seen()
-        .iter()
-        .filter_map(|l| record(l))
-        .filter(|v| pred(v))
-        .collect()
-}
-
 fn is_presence(v: &Value, user: &str, status: &str) -> bool {
     v["event"] == "presence" && v["user"] == user && v["status"] == status
-}
-
-fn is_message(v: &Value, user: &str, text: &str) -> bool {
-    v["event"] == "message" && v["user"] == user && v["text"] == text
 }
 
 /// The client id mosquitto logged for the last connection of `komunikator-NAME-…`.
