@@ -237,6 +237,8 @@ fn stored(kept: Kept) -> Stored {
         text: kept.text,
         action: kept.action,
         own: kept.own,
+        mark: kept.mark,
+        sealed: kept.sealed,
     }
 }
 
@@ -253,6 +255,8 @@ pub fn kept(stored: Stored) -> Kept {
         text: stored.text,
         action: stored.action,
         own: stored.own,
+        mark: stored.mark,
+        sealed: stored.sealed,
     }
 }
 
@@ -263,6 +267,28 @@ pub struct Prepared {
     pub history: Option<History>,
     /// Notices for the first screen (or stderr).
     pub notices: Vec<String>,
+    /// The user's keys and the list of others' (`None`: nothing is signed this run).
+    pub keys: Option<crate::keys::KeyFiles>,
+    /// Where the list of others' keys is written when it changes.
+    pub known_keys: Option<PathBuf>,
+}
+
+impl Prepared {
+    /// Gives the state our keys and the list of others' keys; what went
+    /// wrong reading the list is said as notices.
+    pub fn arm(&mut self, state: &mut crate::app::State) {
+        let Some(keys) = &self.keys else {
+            return;
+        };
+        state.set_keys(&keys.seed, crate::keys::random_seed());
+        self.known_keys = Some(keys.known_path.clone());
+        if let Some(text) = &keys.known_text {
+            for problem in state.load_known_keys(text) {
+                self.notices
+                    .push(format!("{}: {problem} (skipped)", keys.known_path.display()));
+            }
+        }
+    }
 }
 
 /// Claims the user's client id and opens the history; neither stops the
@@ -270,10 +296,21 @@ pub struct Prepared {
 pub fn prepare(settings: &Settings) -> Prepared {
     use crate::identity::{default_dir, Identity};
     let mut notices = Vec::new();
-    let identity = match default_dir() {
+    let mut identity = match default_dir() {
         Some(dir) => Identity::claim(&dir, &settings.username),
         None => Identity::random(&settings.username, "no catch-up: no data directory (HOME is not set)"),
     };
+    let keys = match dirs::data_dir() {
+        Some(data) => crate::keys::open(&data.join("komunikator"), settings),
+        None => Err("no data directory (HOME is not set)".to_owned()),
+    };
+    let keys = keys
+        .inspect_err(|why| {
+            tracing::warn!("no keys: {why}");
+            notices.push(format!("⚠ what you send is not signed this time: {why}"));
+        })
+        .ok();
+    identity.seed = keys.as_ref().map(|k| k.seed);
     if let Some(why) = &identity.without_catch_up {
         tracing::warn!("{why}");
         notices.push(why.clone());
@@ -290,5 +327,7 @@ pub fn prepare(settings: &Settings) -> Prepared {
         identity,
         history,
         notices,
+        keys,
+        known_keys: None,
     }
 }

@@ -21,6 +21,8 @@ pub struct Identity {
     pub client_id: String,
     /// Why there is no catch-up this run, when there is none.
     pub without_catch_up: Option<String>,
+    /// The secret seed of the user's keys: the last will is signed with them.
+    pub seed: Option<[u8; 32]>,
     /// Held until exit: the stable id is ours while it is.
     _lock: Option<File>,
 }
@@ -31,6 +33,7 @@ impl Identity {
         Identity {
             client_id: client_id(username),
             without_catch_up: Some(why.into()),
+            seed: None,
             _lock: None,
         }
     }
@@ -42,6 +45,7 @@ impl Identity {
             Ok(Some((client_id, lock))) => Identity {
                 client_id,
                 without_catch_up: None,
+                seed: None,
                 _lock: Some(lock),
             },
             Ok(None) => Identity::random(

@@ -21,6 +21,7 @@ pub mod deadline;
 pub mod history_store;
 pub mod identity;
 pub mod keeper;
+pub mod keys;
 pub mod line;
 pub mod logging;
 pub mod net;

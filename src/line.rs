@@ -140,6 +140,7 @@ async fn front_end(
     let mut signals = Signals::new();
     let mut state = State::new(settings, chrono::Utc::now(), fastrand::u64(..));
     state.zone = chrono::Offset::fix(chrono::Local::now().offset());
+    prepared.arm(&mut state);
     let mut formatter = Formatter::new(json);
     // Reused for every batch: no allocation per message.
     let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
@@ -147,6 +148,7 @@ async fn front_end(
     let mut fx: Vec<Effect> = Vec::new();
     let mut reader_gone = false;
     let history = &mut prepared.history;
+    let known_keys = prepared.known_keys.clone();
     pending.extend(prepared.notices.drain(..).rev().map(Event::Notice));
 
     let code = 'run: loop {
@@ -177,6 +179,10 @@ async fn front_end(
             handled += 1;
             state.update_into(event, now, &mut fx);
             for effect in fx.drain(..) {
+                if let Effect::SaveKnownKeys(text) = &effect {
+                    pending.extend(crate::keys::save_effect(known_keys.as_deref(), text));
+                    continue;
+                }
                 let effect = match history.as_mut() {
                     Some(history) => match history.take(effect) {
                         Taken::Done => continue,
@@ -339,7 +345,8 @@ fn carry_out_in_line_mode(
         | Effect::LoadHistory { .. }
         | Effect::Search { .. }
         | Effect::LoadContext { .. }
-        | Effect::Forget(_) => None,
+        | Effect::Forget(_)
+        | Effect::SaveKnownKeys(_) => None,
     };
     then.map_or(Step::Continue, Step::Then)
 }

@@ -271,6 +271,7 @@ async fn event_loop(
     let mut keys = EventStream::new();
     let mut state = State::new(settings, chrono::Utc::now(), fastrand::u64(..));
     state.zone = chrono::Offset::fix(chrono::Local::now().offset());
+    prepared.arm(&mut state);
     if let Ok(size) = screen.terminal.size() {
         state.size = (size.width, size.height);
     }
@@ -285,6 +286,7 @@ async fn event_loop(
     let mut queue: Vec<Event> = Vec::new();
     let mut fx: Vec<Effect> = Vec::new();
     let history = &mut prepared.history;
+    let known_keys = prepared.known_keys.clone();
     // A stack: the rooms' history is read first, then the notices are said.
     queue.extend(prepared.notices.drain(..).rev().map(Event::Notice));
     queue.push(Event::Started);
@@ -331,6 +333,10 @@ async fn event_loop(
             handled += 1;
             state.update_into(event, chrono::Utc::now(), &mut fx);
             for effect in fx.drain(..) {
+                if let Effect::SaveKnownKeys(text) = &effect {
+                    queue.extend(crate::keys::save_effect(known_keys.as_deref(), text));
+                    continue;
+                }
                 let effect = match history.as_mut() {
                     Some(history) => match history.take(effect) {
                         Taken::Done => continue,
@@ -387,6 +393,8 @@ fn carry_out_in_tui(
         | Effect::Search { .. }
         | Effect::LoadContext { .. }
         | Effect::Forget(_) => {}
+        // Written by the loop itself, which knows where.
+        Effect::SaveKnownKeys(_) => {}
         Effect::Farewell(line) => farewell.push(line),
         Effect::Exit(code) => {
             return Some(Ending {

@@ -60,6 +60,47 @@ fn invalid_input_exits_2_with_one_line_naming_the_rule() {
 }
 
 #[test]
+fn look_alike_names_exit_2_before_connecting_naming_the_rule() {
+    // Nothing listens on the port: a name let through would end in exit 1.
+    let port = free_port().to_string();
+    let invisible = "no invisible, blank-looking or formatting characters";
+    let one_script = "one script per name";
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["alice\u{3164}"],
+            vec![
+                "invalid username",
+                "U+3164 (an invisible or blank-looking character)",
+                invisible,
+            ],
+        ),
+        (vec!["\u{3164}"], vec!["invalid username", "U+3164", invisible]),
+        (
+            vec!["\u{430}lice"],
+            vec!["invalid username", "mixes Cyrillic and Latin letters", one_script],
+        ),
+        (
+            vec!["--room", "r\u{43e}om", "bob"],
+            vec!["invalid room name", "mixes Latin and Cyrillic letters", one_script],
+        ),
+        (
+            vec!["-r", "b\u{3bf}b", "bob"],
+            vec!["invalid room name", "mixes Latin and Greek letters", one_script],
+        ),
+    ];
+    for (mut args, needles) in cases {
+        args.splice(0..0, ["--no-tui", "-s", "127.0.0.1", "-p", &port]);
+        let done = run_to_exit(&args);
+        assert_one_line_error(&done, 2, &needles, &args);
+        assert!(
+            !done.stderr[0].contains("cannot connect"),
+            "{args:?}: {:?}",
+            done.stderr
+        );
+    }
+}
+
+#[test]
 fn nothing_listening_exits_1_naming_the_address() {
     let port = free_port().to_string();
     let args = ["--no-tui", "-s", "127.0.0.1", "-p", &port, "alice"];

@@ -71,6 +71,8 @@ impl Corpus {
             action: self.rng.below(50) == 0,
             ts_ms,
             own: self.rng.below(20) == 0,
+            mark: None,
+            sealed: false,
         }
     }
 }

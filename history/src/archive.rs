@@ -25,11 +25,7 @@ CREATE TABLE payloads(
 CREATE INDEX payloads_room_ts ON payloads(room, ts);
 ";
 
-const KIND: Kind = Kind {
-    application_id: APPLICATION_ID,
-    version: 1,
-    schema: SCHEMA,
-};
+const KIND: Kind = Kind::new(APPLICATION_ID, 1, SCHEMA, &[]);
 
 /// One connection to a keeper's archive file.
 pub struct Archive {

@@ -21,11 +21,45 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const WAL_SIZE_LIMIT: i64 = 4 << 20;
 
 /// What a kind of file is: its `application_id`, its current schema version,
-/// and the statements that create that version from nothing.
+/// the statements that create that version from nothing, and those that bring
+/// a file of an earlier version up to it.
 pub(crate) struct Kind {
     pub(crate) application_id: i32,
     pub(crate) version: i32,
     pub(crate) schema: &'static str,
+    /// Entry `i` upgrades a file of version `i + 1` to version `i + 2`, so
+    /// there are `version - 1` of them (checked by [`Kind::new`]). A step must
+    /// be O(1) in the size of the file (no table rewrite, no scan: `ALTER
+    /// TABLE … ADD COLUMN` with a constant default is), as opening is.
+    pub(crate) migrations: &'static [&'static str],
+}
+
+impl Kind {
+    /// A kind whose `version` is one more than its number of `migrations`:
+    /// a `const` that gets it wrong does not compile.
+    pub(crate) const fn new(
+        application_id: i32,
+        version: i32,
+        schema: &'static str,
+        migrations: &'static [&'static str],
+    ) -> Kind {
+        assert!(
+            version >= 1 && migrations.len() == version.unsigned_abs() as usize - 1,
+            "a kind needs one migration per version after the first"
+        );
+        Kind {
+            application_id,
+            version,
+            schema,
+            migrations,
+        }
+    }
+
+    /// The steps from `version` (1 or more, not newer than this kind's) to the current version.
+    fn steps_from(&self, version: i32) -> &'static [&'static str] {
+        let done = usize::try_from(version - 1).unwrap_or(0);
+        self.migrations.get(done..).unwrap_or(&[])
+    }
 }
 
 /// Opens (creating) `path` for `kind`: the directories above it made private,
@@ -83,7 +117,7 @@ fn set_up(conn: &Connection, kind: &Kind) -> Result<(), Box<dyn std::error::Erro
     if pages == 0 {
         conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
     }
-    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    let mode = wal(conn)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(format!("the file system does not support SQLite's WAL (journal mode {mode})").into());
     }
@@ -101,14 +135,34 @@ fn set_up(conn: &Connection, kind: &Kind) -> Result<(), Box<dyn std::error::Erro
     migrate(conn, kind)
 }
 
+/// Switches a new file to WAL. That takes the file's exclusive lock, and SQLite
+/// reports "busy" at once there instead of calling the busy handler (a wait
+/// that could deadlock), so another process setting up the same new file is
+/// waited for here, up to the busy timeout.
+fn wal(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            done => return done,
+        }
+    }
+}
+
 fn versions(conn: &Connection) -> rusqlite::Result<(i32, i32)> {
     let application_id = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
     let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     Ok((application_id, version))
 }
 
-/// Creates the schema of a new file, in a write transaction so that two
-/// processes opening a new file at once do not both create it.
+/// Creates the schema of a new file, or brings the schema of an older file up
+/// to date, in a write transaction: two processes opening the file at once do
+/// not both create or migrate it (the second finds the version the first set),
+/// and a step that fails leaves the file as it was.
 fn migrate(conn: &Connection, kind: &Kind) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let (application_id, version) = versions(&tx)?;
@@ -118,14 +172,21 @@ fn migrate(conn: &Connection, kind: &Kind) -> Result<(), Box<dyn std::error::Err
     if version > kind.version {
         return Err(format!("the file is of a newer version ({version}) than this komunikator knows").into());
     }
+    if version < 0 {
+        return Err(format!("the file has a version ({version}) no komunikator wrote").into());
+    }
     if version == 0 {
         let tables: i64 = tx.query_row("SELECT count(*) FROM sqlite_schema", (), |r| r.get(0))?;
         if tables != 0 {
             return Err("the file is another program's SQLite database".into());
         }
         tx.execute_batch(kind.schema)?;
+    } else {
+        // From `version` up, one step at a time.
+        for step in kind.steps_from(version) {
+            tx.execute_batch(step)?;
+        }
     }
-    // Later versions migrate here, from `version` up, one step at a time.
     tx.pragma_update(None, "application_id", kind.application_id)?;
     tx.pragma_update(None, "user_version", kind.version)?;
     tx.commit()?;

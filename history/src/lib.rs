@@ -37,6 +37,10 @@ pub struct Stored {
     pub ts_ms: i64,
     /// Sent by this user from this machine.
     pub own: bool,
+    /// A warning shown with the message (a forged or unverified sender, a lookalike name); `None` for most.
+    pub mark: Option<String>,
+    /// It came end-to-end encrypted (a direct message).
+    pub sealed: bool,
 }
 
 /// How much history is kept; `None` is no limit.

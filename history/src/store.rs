@@ -15,6 +15,9 @@ const APPLICATION_ID: i32 = 0x6b6d_6831;
 /// The full-text index stores folded tokens (see `fold.rs`), so it reads the
 /// messages through a view that folds, for FTS5's own `rebuild` and
 /// `integrity-check`; the triggers hand it the same folded text.
+///
+/// This is version 2. A change here is a new version, with its step in
+/// [`MIGRATIONS`] for the files of the versions before.
 const SCHEMA: &str = "
 CREATE TABLE messages(
     rowid INTEGER PRIMARY KEY,
@@ -25,6 +28,8 @@ CREATE TABLE messages(
     action INTEGER NOT NULL,
     ts INTEGER NOT NULL,
     own INTEGER NOT NULL,
+    mark TEXT,
+    sealed INTEGER NOT NULL DEFAULT 0,
     UNIQUE(room, id)
 );
 CREATE INDEX messages_room_ts ON messages(room, ts, id);
@@ -51,13 +56,22 @@ CREATE TRIGGER messages_update AFTER UPDATE OF text ON messages BEGIN
 END;
 ";
 
-const KIND: Kind = Kind {
-    application_id: APPLICATION_ID,
-    version: 1,
-    schema: SCHEMA,
-};
+/// Version 1 (the first release) kept no warning marks: its messages come
+/// out with none, and not sealed. Adding a column with a constant default
+/// rewrites no row, so a big history migrates at once. The columns go last,
+/// as in [`SCHEMA`], so a migrated table has the columns of a new one, in order.
+const TO_VERSION_2: &str = "
+ALTER TABLE messages ADD COLUMN mark TEXT;
+ALTER TABLE messages ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+";
 
-pub(crate) const COLUMNS: &str = "room, id, user, text, action, ts, own";
+/// Entry `i` takes a file from version `i + 1` to `i + 2`.
+const MIGRATIONS: &[&str] = &[TO_VERSION_2];
+
+const KIND: Kind = Kind::new(APPLICATION_ID, 2, SCHEMA, MIGRATIONS);
+
+/// The columns of a [`Stored`], in the order [`stored`] reads them.
+pub(crate) const COLUMNS: &str = "room, id, user, text, action, ts, own, mark, sealed";
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -217,14 +231,18 @@ pub(crate) fn insert(conn: &Connection, message: &Stored) -> rusqlite::Result<us
     let rowid = rowid_for(conn, m.ts_ms)?;
     let new = conn
         .prepare_cached(&format!(
-            "INSERT OR IGNORE INTO messages(rowid, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            "INSERT OR IGNORE INTO messages(rowid, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         ))?
-        .execute((rowid, &m.room, &m.id, &m.user, &m.text, m.action, m.ts_ms, m.own))?;
+        .execute((
+            rowid, &m.room, &m.id, &m.user, &m.text, m.action, m.ts_ms, m.own, &m.mark, m.sealed,
+        ))?;
     // Our own message may be stored first as it came back from the broker
-    // (line mode keeps no record of what it sent): the ack still makes it ours.
+    // (line mode keeps no record of what it sent): the ack still makes it
+    // ours, and takes the ack's mark (none: our own message is never marked)
+    // over whatever the echo was shown with.
     if new == 0 && m.own {
-        conn.prepare_cached("UPDATE messages SET own = 1 WHERE room = ?1 AND id = ?2 AND own = 0")?
-            .execute((&m.room, &m.id))?;
+        conn.prepare_cached("UPDATE messages SET own = 1, mark = ?3 WHERE room = ?1 AND id = ?2 AND own = 0")?
+            .execute((&m.room, &m.id, &m.mark))?;
     }
     Ok(new)
 }
@@ -309,6 +327,8 @@ fn stored(r: &Row<'_>) -> rusqlite::Result<Stored> {
         action: r.get(4)?,
         ts_ms: r.get(5)?,
         own: r.get(6)?,
+        mark: r.get(7)?,
+        sealed: r.get(8)?,
     })
 }
 

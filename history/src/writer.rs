@@ -25,9 +25,14 @@ pub const QUEUE: usize = 100_000;
 pub const QUEUE_BYTES: usize = 4 * 1024 * 1024;
 
 /// What a queued message holds on to, about: its strings, their allocator
-/// overhead (four allocations) and its place in the channel.
+/// overhead (up to five allocations) and its place in the channel.
 fn weight(message: &Stored) -> usize {
-    message.text.len() + message.id.len() + message.room.len() + message.user.as_ref().map_or(0, String::len) + 192
+    message.text.len()
+        + message.id.len()
+        + message.room.len()
+        + message.user.as_ref().map_or(0, String::len)
+        + message.mark.as_ref().map_or(0, String::len)
+        + 192
 }
 
 /// How long the thread gathers messages before it writes them: one

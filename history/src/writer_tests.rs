@@ -14,6 +14,8 @@ fn message(i: usize) -> Stored {
         action: false,
         ts_ms: 0,
         own: false,
+        mark: None,
+        sealed: false,
     }
 }
 

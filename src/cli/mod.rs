@@ -32,7 +32,7 @@ pub use usage_error::one_line;
     after_long_help = after_long_help()
 )]
 pub struct Cli {
-    /// Your name in the chat: 1 to 32 letters, digits, '_', '-', '.' [default: `username` in the config file]
+    /// Your name in the chat: 1 to 32 letters, digits, '_', '-', '.', in one script, nothing invisible [default: `username` in the config file]
     #[arg(value_parser = parse_username)]
     pub username: Option<String>,
 

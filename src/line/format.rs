@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Local, Offset, Utc};
 
-use crate::app::room::{Message, Origin};
+use crate::app::room::{Lookalike, Message, Origin, Verdict};
 use crate::app::Kept;
 use crate::app::{is_direct, Record};
 use crate::protocol::json::write_str;
@@ -131,6 +131,11 @@ impl Formatter {
             Kind::Action => write!(out, " {room} * {user} ")?,
             Kind::Text => write!(out, " {room} <{user}> ")?,
         }
+        // Right after the name: a line that may not be from that person
+        // never reads as `<bob> text`.
+        if let Some(mark) = m.verdict.mark() {
+            write!(out, "{mark} ")?;
+        }
         if let Form::Malformed(why) = &m.form {
             write!(out, "[malformed: {}] ", sanitize::name(why))?;
         }
@@ -206,7 +211,33 @@ fn message_json(out: &mut impl Write, room: &str, m: &Message) -> io::Result<()>
         Origin::CaughtUp => b",\"origin\":\"caught-up\"",
         Origin::History => b",\"origin\":\"history\"",
     })?;
+    verdict_json(out, &m.verdict)?;
     out.write_all(b"}\n")
+}
+
+/// Who sent it, as far as can be told: `"auth"` always; `"warning"` (the
+/// mark shown), `"lookalike"`, `"invalid_name"` and `"sealed"` when they apply.
+fn verdict_json(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
+    write!(out, ",\"auth\":\"{}\"", verdict.auth.as_str())?;
+    if let Some(mark) = verdict.mark() {
+        out.write_all(b",\"warning\":")?;
+        write_str(out, &mark)?;
+    }
+    match &verdict.lookalike {
+        Some(Lookalike::Of(name)) => {
+            out.write_all(b",\"lookalike\":")?;
+            write_str(out, name)?;
+        }
+        Some(Lookalike::Invalid(why)) => {
+            out.write_all(b",\"invalid_name\":")?;
+            write_str(out, why)?;
+        }
+        None => {}
+    }
+    if verdict.sealed {
+        out.write_all(b",\"sealed\":true")?;
+    }
+    Ok(())
 }
 
 /// A search hit: with its date, as it may be from any day.
@@ -260,6 +291,7 @@ mod tests {
             own: None,
             tag: None,
             origin: crate::app::room::Origin::Live,
+            verdict: Default::default(),
         }
     }
 

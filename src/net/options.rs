@@ -11,6 +11,7 @@ use crate::app::{MAX_INCOMING_PACKET, MAX_OUTGOING_PACKET, OFFLINE_EXPIRY_SECS};
 use crate::identity::Identity;
 use crate::protocol::ids::session_id;
 use crate::protocol::payload::PresenceOut;
+use crate::protocol::signature::{key_to_base64, SecretKeys};
 use crate::protocol::{Reason, Status, Topics};
 use crate::settings::{Server, Settings, Spoken};
 use crate::tls::TlsSetupError;
@@ -28,10 +29,18 @@ pub fn client_id(username: &str) -> String {
 /// The will that announces `username` offline because the connection was
 /// lost, carrying the session id. Its `ts` is the connect time (a will cannot
 /// change later): receivers take "last seen" from the session's heartbeats.
-fn will_payload(topics: &Topics, username: &str, session: &str) -> (String, Vec<u8>) {
+fn will_payload(topics: &Topics, username: &str, session: &str, keys: Option<&SecretKeys>) -> (String, Vec<u8>) {
     let mut will = PresenceOut::new(username, Status::Offline, chrono::Utc::now(), session);
     will.reason = Some(Reason::Lost);
-    (topics.presence(username), will.encode())
+    let public = keys.map(SecretKeys::public);
+    will.key = public.map(|p| key_to_base64(&p.sign));
+    will.boxing = public.map(|p| key_to_base64(&p.boxing));
+    let topic = topics.presence(username);
+    let payload = match keys {
+        Some(keys) => keys.sign(&topic, will.encode()),
+        None => will.encode(),
+    };
+    (topic, payload)
 }
 
 /// What every connection of this run is made with, at either version.
@@ -45,6 +54,8 @@ pub(super) struct Connecting {
     pub transport: Transport,
     pub will_delay: u32,
     pub session_expiry: u32,
+    /// The user's keys: the will is signed like any presence.
+    pub keys: Option<SecretKeys>,
 }
 
 /// Who the will speaks for: the topics, the username and the session id.
@@ -68,6 +79,7 @@ impl Connecting {
             transport,
             will_delay: settings.will_delay.as_secs().try_into().unwrap_or(u32::MAX),
             session_expiry: settings.session_expiry.as_secs().try_into().unwrap_or(u32::MAX),
+            keys: identity.seed.as_ref().map(SecretKeys::from_seed),
         }
     }
 
@@ -128,7 +140,7 @@ impl Connecting {
     }
 
     fn will_311(&self, will: WillOf<'_>) -> LastWill {
-        let (topic, payload) = will_payload(will.topics, will.username, will.session);
+        let (topic, payload) = will_payload(will.topics, will.username, will.session, self.keys.as_ref());
         LastWill::new(topic, payload, QoS::AtLeastOnce, true)
     }
 
@@ -137,7 +149,7 @@ impl Connecting {
     fn will_5(&self, will: WillOf<'_>) -> v5::mqttbytes::v5::LastWill {
         use rumqttc::v5::mqttbytes::v5::{LastWill as LastWill5, LastWillProperties};
         use rumqttc::v5::mqttbytes::QoS as QoS5;
-        let (topic, payload) = will_payload(will.topics, will.username, will.session);
+        let (topic, payload) = will_payload(will.topics, will.username, will.session, self.keys.as_ref());
         let properties = LastWillProperties {
             delay_interval: Some(self.will_delay),
             payload_format_indicator: None,

@@ -17,7 +17,10 @@ fn bar() -> Style {
 
 fn room_label(state: &State) -> String {
     match state.active_room() {
-        Some(room) if is_direct(&room.name) => sanitize::name(&room.name).into_owned(),
+        Some(room) if is_direct(&room.name) && state.direct_sealed(&room.name) => {
+            format!("{} 🔒 end-to-end encrypted", sanitize::name(&room.name))
+        }
+        Some(room) if is_direct(&room.name) => format!("{} (not encrypted)", sanitize::name(&room.name)),
         Some(room) => format!("#{}", room.name),
         None => "no room".into(),
     }

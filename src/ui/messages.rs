@@ -181,6 +181,12 @@ pub(super) fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset
         body_style = body_style.add_modifier(Modifier::DIM);
         nick_style = nick_style.add_modifier(Modifier::DIM);
     }
+    // Someone who may not be who the name says: never that person's
+    // colour, and the mark right after the name.
+    let warning = m.verdict.mark();
+    if warning.is_some() {
+        nick_style = Style::default().fg(Color::Red).add_modifier(Modifier::BOLD);
+    }
     let mut prefix = vec![Span::styled(format!("{} ", local_hm(zone, m.time)), dim())];
     match m.kind {
         Kind::Text => {
@@ -193,6 +199,14 @@ pub(super) fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset
             prefix.push(Span::styled(nick, nick_style));
             prefix.push(Span::raw(" "));
         }
+    }
+    if let Some(warning) = warning {
+        let style = Style::default()
+            .fg(Color::White)
+            .bg(Color::Red)
+            .add_modifier(Modifier::BOLD);
+        prefix.push(Span::styled(warning.into_owned(), style));
+        prefix.push(Span::raw(" "));
     }
     if m.mention {
         prefix[0].style = Style::default().fg(Color::Black).bg(mention_color);

@@ -47,6 +47,9 @@ fn room_lines(state: &State) -> Vec<Line<'_>> {
             Span::styled(number, Style::default().fg(Color::DarkGray)),
             Span::raw(label),
         ];
+        if state.direct_sealed(&room.name) {
+            spans.push(Span::raw(" 🔒"));
+        }
         if room.mentioned {
             spans.push(Span::styled(
                 " @",
@@ -125,7 +128,14 @@ fn person_line<'a>(person: &Person, state: &State, zone: FixedOffset) -> Line<'a
         Status::Offline => ("○ ", dim),
     };
     let mut spans = vec![Span::styled(dot, dot_style)];
-    if person.status == Status::Offline {
+    let warning = state.person_warning(&person.name);
+    if let Some(warning) = warning {
+        spans.push(Span::styled(
+            name,
+            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::styled(format!(" {warning}"), Style::default().fg(Color::Red)));
+    } else if person.status == Status::Offline {
         spans.push(Span::styled(name, dim));
         let seen = last_seen(person.since, state.now, zone);
         spans.push(Span::styled(format!(" {seen}"), dim));

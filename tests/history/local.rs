@@ -92,6 +92,8 @@ fn search_finds_one_message_among_100_000_in_line_mode_and_in_the_full_screen_ui
             action: false,
             ts_ms: start + n * 1000,
             own: false,
+            mark: None,
+            sealed: false,
         })
         .collect();
     assert_eq!(store.insert(&batch).unwrap(), 100_000);

@@ -1,10 +1,10 @@
 //! What an incoming MQTT message means for the state.
 
 use super::history::shown_room;
-use super::room::{Entry, Message, Origin};
+use super::room::{Entry, Message, Origin, Verdict};
 use super::{is_direct, Effect, Record, State};
 use crate::protocol::payload::decode_chat;
-use crate::protocol::{validate_username, ChatIn, TopicRef};
+use crate::protocol::{ChatIn, TopicRef};
 
 /// A sender's clock further off than this is not believed.
 const MAX_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
@@ -16,22 +16,27 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
     match state.topics.parse(topic) {
         TopicRef::Chat(room) => {
             if let Some(index) = state.rooms.iter().position(|r| r.name == room) {
-                chat(state, index, decode_chat(payload), fx);
+                let mut chat_in = decode_chat(payload);
+                let verdict = state.check_arrival(topic, payload, &mut chat_in);
+                chat(state, index, chat_in, verdict, fx);
             }
         }
         TopicRef::Direct(to) if to == state.me() => {
-            let chat_in = decode_chat(payload);
+            let mut chat_in = decode_chat(payload);
+            let verdict = state.check_arrival(topic, payload, &mut chat_in);
+            // A conversation is opened under a valid name only; a name that
+            // breaks the rules (or looks like another's) never gets one of its own.
             let from = match chat_in.user.as_deref() {
-                Some(user) if validate_username(user).is_ok() => user.to_owned(),
+                Some(user) if verdict.lookalike.is_none() => user.to_owned(),
                 _ => "?".to_owned(),
             };
             let index = state.open_room(&format!("@{from}"), fx);
-            chat(state, index, chat_in, fx);
+            chat(state, index, chat_in, verdict, fx);
         }
-        TopicRef::Presence(user) => state.presence_arrived(user, payload, retained, fx),
+        TopicRef::Presence(user) => state.presence_arrived(user, topic, payload, retained, fx),
         TopicRef::Alive(user) => state.heartbeat_arrived(user, payload, retained, fx),
         TopicRef::RollCall(user) => state.roll_call_arrived(user, payload),
-        TopicRef::Answer { from, to } if to == state.me() => state.presence_arrived(from, payload, false, fx),
+        TopicRef::Answer { from, to } if to == state.me() => state.presence_arrived(from, topic, payload, false, fx),
         TopicRef::HistoryReply(to) if to == state.me() => state.keeper_replied(payload, fx),
         TopicRef::Direct(_)
         | TopicRef::Answer { .. }
@@ -41,13 +46,13 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
     }
 }
 
-fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) {
+fn chat(state: &mut State, index: usize, chat_in: ChatIn, verdict: Verdict, fx: &mut Vec<Effect>) {
     state.touch(index);
     let now = state.now;
     let line_mode = state.line_mode();
     if let Some(user) = &chat_in.user {
         let name = &state.rooms[index].name;
-        if !is_direct(name) {
+        if !is_direct(name) && !verdict.is_suspect() {
             state.people.spoke(user, name);
         }
     }
@@ -70,7 +75,8 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
     };
     let me = &state.settings.username;
     let from_me = chat_in.user.as_deref() == Some(me.as_str());
-    let mention = !from_me && mentions(&chat_in.text, me);
+    // Whoever may not be who they say rings no bell and calls no one.
+    let mention = !from_me && !verdict.is_suspect() && mentions(&chat_in.text, me);
     let message = Message {
         id: chat_in.id,
         user: chat_in.user,
@@ -84,6 +90,7 @@ fn chat(state: &mut State, index: usize, chat_in: ChatIn, fx: &mut Vec<Effect>) 
         own: None,
         tag: None,
         origin: if caught_up { Origin::CaughtUp } else { Origin::Live },
+        verdict,
     };
     // Stored after it is shown: the disk's turn comes after the screen's.
     let kept = state.kept(index, &message);

@@ -24,6 +24,12 @@ pub enum Command {
     },
     /// `/forget`: delete the active room's history.
     Forget,
+    /// `/whois NAME`: their key's fingerprint, status and rooms.
+    Whois(String),
+    /// `/trust NAME`: accept NAME's new key (or trust it again).
+    Trust(String),
+    /// `/untrust NAME`: stop trusting NAME's key.
+    Untrust(String),
     Help,
     Quit(Option<String>),
 }
@@ -68,6 +74,8 @@ pub enum Args {
     OptionalText(fn(Option<String>) -> Command),
     /// A user name, then some text.
     UserAndText(fn(String, String) -> Command),
+    /// Exactly one user name.
+    User(fn(String) -> Command),
 }
 
 pub struct CommandSpec {
@@ -196,6 +204,30 @@ pub const COMMANDS: &[CommandSpec] = &[
         full: "delete the active room's history, on disk and on screen",
     },
     CommandSpec {
+        name: "whois",
+        aliases: &[],
+        args: Args::User(Command::Whois),
+        usage: "/whois USER",
+        about: "USER's key fingerprint, status, rooms",
+        full: "USER's key fingerprint (six groups of five digits, to compare by voice), whether it is trusted, whether direct messages to USER are encrypted, status and rooms",
+    },
+    CommandSpec {
+        name: "trust",
+        aliases: &[],
+        args: Args::User(Command::Trust),
+        usage: "/trust USER",
+        about: "accept USER's new key",
+        full: "accept the new key USER announced (after comparing fingerprints with /whois), or trust USER's key again after /untrust",
+    },
+    CommandSpec {
+        name: "untrust",
+        aliases: &[],
+        args: Args::User(Command::Untrust),
+        usage: "/untrust USER",
+        about: "stop trusting USER's key",
+        full: "stop trusting USER's key: USER's messages are marked `⚠ untrusted key` and direct messages to USER are no longer encrypted to it",
+    },
+    CommandSpec {
         name: "help",
         aliases: &[],
         args: Args::Ignored(|| Command::Help),
@@ -264,7 +296,11 @@ fn parse_args(spec: &'static CommandSpec, args: &str) -> Result<Command, Command
             }
             _ => usage,
         },
-        (Args::Nothing(_) | Args::Room(_) | Args::OptionalRoom(_), _) => usage,
+        (Args::User(make), [word]) => {
+            validate_username(word).map_err(CommandError::BadName)?;
+            Ok(make((*word).to_owned()))
+        }
+        (Args::Nothing(_) | Args::Room(_) | Args::OptionalRoom(_) | Args::User(_), _) => usage,
     }
 }
 
@@ -327,6 +363,11 @@ mod tests {
             ("/back x", usage("back")),
             ("/clear", Ok(Command::Clear)),
             ("/forget", Ok(Command::Forget)),
+            ("/whois bob", Ok(Command::Whois("bob".into()))),
+            ("/trust  bob ", Ok(Command::Trust("bob".into()))),
+            ("/untrust bob", Ok(Command::Untrust("bob".into()))),
+            ("/whois", usage("whois")),
+            ("/trust a b", usage("trust")),
             (
                 "/search hello world",
                 Ok(Command::Search {

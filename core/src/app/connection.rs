@@ -279,7 +279,18 @@ impl State {
             TopicRef::Direct(user) => format!("@{user}"),
             _ => return,
         };
-        let chat = payload::decode_chat(&publish.payload);
+        let mut chat = payload::decode_chat(&publish.payload);
+        // A sealed direct message is sealed to us too: our history keeps its text.
+        let sealed = match chat.enc.take() {
+            Some(enc) => match self.open_direct(&enc) {
+                Ok(text) => {
+                    chat.text = text;
+                    true
+                }
+                Err(_) => return,
+            },
+            None => false,
+        };
         let (Some(id), Some(time)) = (chat.id, chat.ts) else {
             return;
         };
@@ -295,6 +306,8 @@ impl State {
             action: chat.kind == crate::protocol::Kind::Action,
             time,
             own: true,
+            mark: None,
+            sealed,
         }));
     }
 }

@@ -143,6 +143,8 @@ pub enum Effect {
     },
     /// Delete `room`'s history; answered by [`HistoryEvent::Forgotten`].
     Forget(String),
+    /// Write the known-keys file again with this text (the key ring changed).
+    SaveKnownKeys(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

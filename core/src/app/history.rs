@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::room::{Delivery, Entry, Message, Origin};
+use super::room::{Delivery, Entry, Message, Origin, Verdict};
 use super::{is_direct, Effect, Publish, Record, State};
 use crate::protocol::history::{decode_reply, encode_request, HistoryRequest, MAX_REPLY_MESSAGES};
 use crate::protocol::{Form, Kind};
@@ -31,6 +31,10 @@ pub struct Kept {
     pub time: DateTime<Utc>,
     /// Sent by this user from this machine.
     pub own: bool,
+    /// A warning shown with it, as [`Verdict::stored_mark`] writes it.
+    pub mark: Option<String>,
+    /// It came end-to-end encrypted.
+    pub sealed: bool,
 }
 
 impl Kept {
@@ -47,6 +51,8 @@ impl Kept {
             action: message.kind == Kind::Action,
             time: message.time,
             own: message.own.is_some(),
+            mark: message.verdict.stored_mark(),
+            sealed: message.verdict.sealed,
         })
     }
 
@@ -65,6 +71,7 @@ impl Kept {
             own: self.own.then_some(Delivery::Sent),
             tag: None,
             origin: Origin::History,
+            verdict: Verdict::from_stored(self.mark.as_deref(), self.sealed),
         }
     }
 }
@@ -360,7 +367,9 @@ impl State {
             return;
         }
         let mut fresh = Vec::new();
-        for chat in reply.messages {
+        let topic = self.topics.chat(&reply.room);
+        for (mut chat, payload) in reply.messages.into_iter().zip(reply.payloads) {
+            let verdict = self.check_arrival(&topic, &payload, &mut chat);
             let Some(id) = chat.id.clone() else {
                 continue;
             };
@@ -386,6 +395,7 @@ impl State {
                 cut: chat.cut,
                 kind: chat.kind,
                 form,
+                verdict,
             };
             self.keep(index, &message, fx);
             fresh.push(message);

@@ -12,13 +12,16 @@ pub mod history;
 pub mod input;
 pub mod key;
 pub mod keymap;
+pub mod keyring;
 pub mod keys;
+pub mod lookalikes;
 pub mod outbox;
 pub mod people;
 mod presence;
 mod quit;
 pub mod room;
 mod run_command;
+mod secret;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 #[cfg(test)]
@@ -39,6 +42,7 @@ mod tests_presence;
 mod tests_quit;
 #[cfg(test)]
 mod tests_resumed;
+mod trust_commands;
 pub mod who;
 
 use chrono::{DateTime, Utc};
@@ -125,6 +129,12 @@ pub struct State {
     next_tag: u64,
     /// Random bits for message ids and id-hash keys, from the caller's seed.
     pub(super) entropy: Entropy,
+    /// Whose key is whose (trust on first use).
+    pub keyring: keyring::KeyRing,
+    /// Names seen, to flag those that look like another's.
+    pub lookalikes: lookalikes::Lookalikes,
+    /// Our own keys: what we send is signed with them (none in most tests).
+    secret: Option<secret::OwnKeys>,
 }
 
 impl State {
@@ -170,6 +180,13 @@ impl State {
             quitting: None,
             next_tag: 1,
             entropy,
+            keyring: keyring::KeyRing::default(),
+            lookalikes: {
+                let mut names = lookalikes::Lookalikes::default();
+                names.see(&settings.username);
+                names
+            },
+            secret: None,
             settings,
         }
     }
@@ -239,6 +256,7 @@ impl State {
             Event::Notice(text) => self.notice(text, fx),
             Event::History(event) => self.on_history(event, fx),
         }
+        self.save_keys_if_changed(fx);
     }
 
     fn paste(&mut self, text: &str, fx: &mut Vec<Effect>) {
@@ -338,8 +356,21 @@ impl State {
             Some(user) => self.topics.direct(user),
             None => self.topics.chat(&room.name),
         };
+        let peer = room.name.strip_prefix('@').map(str::to_owned);
+        let sealed = match &peer {
+            Some(peer) => match self.seal_direct(peer, text) {
+                Some(sealed) => Some(sealed),
+                None if self.clear_direct_allowed(index, peer, fx) => None,
+                None => return false,
+            },
+            None => None,
+        };
         let id = self.entropy.message_id(self.now);
-        let body = payload::encode_chat(&id, self.me(), text, self.now, kind);
+        let body = match &sealed {
+            Some(sealed) => payload::encode_sealed_chat(&id, self.me(), sealed, self.now, kind),
+            None => payload::encode_chat(&id, self.me(), text, self.now, kind),
+        };
+        let body = self.signed(&topic, body);
         if body.len() + topic.len() + 16 > MAX_OUTGOING_PACKET {
             self.notice("message too long once encoded; nothing sent", fx);
             return false;
@@ -366,14 +397,24 @@ impl State {
             let waiting = self.outbox.len();
             self.notice(format!("not connected: {waiting} message(s) waiting to be sent"), fx);
         }
-        self.show_sent(index, id, tag, text, kind, fx);
+        self.show_sent(index, id, tag, text, kind, sealed.is_some(), fx);
         self.touch(index);
         self.flush_outbox(fx);
         true
     }
 
     /// The user's own message, shown as it goes out.
-    fn show_sent(&mut self, index: usize, id: String, tag: u64, text: &str, kind: Kind, fx: &mut Vec<Effect>) {
+    #[allow(clippy::too_many_arguments)]
+    fn show_sent(
+        &mut self,
+        index: usize,
+        id: String,
+        tag: u64,
+        text: &str,
+        kind: Kind,
+        sealed: bool,
+        fx: &mut Vec<Effect>,
+    ) {
         let direct = is_direct(&self.rooms[index].name);
         let message = Message {
             id: Some(id),
@@ -388,6 +429,15 @@ impl State {
             own: Some(Delivery::Pending),
             tag: Some(tag),
             origin: crate::app::room::Origin::Live,
+            verdict: room::Verdict {
+                auth: if self.secret.is_some() {
+                    keyring::Auth::Signed
+                } else {
+                    keyring::Auth::Unsigned
+                },
+                sealed,
+                lookalike: None,
+            },
         };
         // Line mode prints our own room messages when the broker echoes them;
         // direct messages have no echo, so they are shown as sent.

@@ -40,6 +40,83 @@ pub struct Message {
     pub tag: Option<u64>,
     /// Live, caught up after an absence, or from history.
     pub origin: Origin,
+    /// Whether the sender is who the message says (signature, name).
+    pub verdict: Verdict,
+}
+
+/// What was checked about a message's sender and how it travelled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    pub auth: crate::app::keyring::Auth,
+    /// The sender's name looks like another's (that name), or breaks the
+    /// name rules (why): it is never shown as that person.
+    pub lookalike: Option<Lookalike>,
+    /// It came end-to-end encrypted (a sealed direct message).
+    pub sealed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookalike {
+    /// Confusable with this name, seen first.
+    Of(String),
+    /// Not a valid name (invisible or blank-looking characters, mixed scripts…): why.
+    Invalid(String),
+}
+
+impl Verdict {
+    /// The warning shown with the message, if any: the signature's first.
+    pub fn mark(&self) -> Option<Cow<'static, str>> {
+        if let Some(mark) = self.auth.mark() {
+            return Some(mark.into());
+        }
+        match &self.lookalike {
+            Some(Lookalike::Of(name)) => Some(format!("⚠ looks like {}", crate::protocol::sanitize::name(name)).into()),
+            Some(Lookalike::Invalid(_)) => Some("⚠ invalid name".into()),
+            None => None,
+        }
+    }
+
+    /// The warning as the local history keeps it (`forged`, `new-key`,
+    /// `untrusted`, `looks-like:NAME`, `invalid-name:WHY`).
+    pub fn stored_mark(&self) -> Option<String> {
+        if self.auth.is_suspect() {
+            return Some(self.auth.as_str().to_owned());
+        }
+        match &self.lookalike {
+            Some(Lookalike::Of(name)) => Some(format!("looks-like:{name}")),
+            Some(Lookalike::Invalid(why)) => Some(format!("invalid-name:{why}")),
+            None => None,
+        }
+    }
+
+    /// A verdict read back from the local history.
+    pub fn from_stored(mark: Option<&str>, sealed: bool) -> Verdict {
+        use crate::app::keyring::Auth;
+        let mut verdict = Verdict {
+            sealed,
+            ..Verdict::default()
+        };
+        match mark {
+            None => {}
+            Some("forged") => verdict.auth = Auth::Forged,
+            Some("new-key") => verdict.auth = Auth::NewKey,
+            Some("untrusted") => verdict.auth = Auth::Untrusted,
+            Some(other) => {
+                verdict.lookalike = Some(match other.split_once(':') {
+                    Some(("looks-like", name)) => Lookalike::Of(name.to_owned()),
+                    Some((_, why)) => Lookalike::Invalid(why.to_owned()),
+                    None => Lookalike::Invalid(other.to_owned()),
+                })
+            }
+        }
+        verdict
+    }
+
+    /// A message that may not be what it claims: no mention, no bell, no
+    /// colour of the person it names.
+    pub fn is_suspect(&self) -> bool {
+        self.auth.is_suspect() || self.lookalike.is_some()
+    }
 }
 
 /// How a message reached the room.
@@ -213,6 +290,9 @@ pub struct Room {
     pub forgotten_at: Option<DateTime<Utc>>,
     /// Line mode said that messages caught up since this connection follow.
     pub told_catch_up: bool,
+    /// A direct conversation whose peer has no trusted key: the user was
+    /// told its messages go unencrypted (and, in the UI, confirmed).
+    pub clear_confirmed: bool,
 }
 
 /// Ids remembered per room: enough to catch QoS 1 redeliveries.
@@ -241,6 +321,7 @@ impl Room {
             history_exhausted: false,
             forgotten_at: None,
             told_catch_up: false,
+            clear_confirmed: false,
         }
     }
 
@@ -528,6 +609,7 @@ mod tests {
             own: None,
             tag: None,
             origin: Origin::Live,
+            verdict: Default::default(),
         }
     }
 

@@ -38,6 +38,9 @@ impl State {
             }
             Command::Search { text, all } => self.search(text, all, fx),
             Command::Forget => self.forget(fx),
+            Command::Whois(name) => self.whois(&name, fx),
+            Command::Trust(name) => self.trust(&name, fx),
+            Command::Untrust(name) => self.untrust(&name, fx),
             Command::Help => {
                 if self.line_mode() {
                     for spec in command::COMMANDS {

@@ -50,6 +50,8 @@ pub(super) fn kept(room: &str, id: &str, text: &str, time: DateTime<Utc>) -> Kep
         action: false,
         time,
         own: false,
+        mark: None,
+        sealed: false,
     }
 }
 
@@ -308,6 +310,8 @@ fn every_new_message_and_each_of_ours_once_acked_is_kept() {
             action: false,
             time: t0(),
             own: true,
+            mark: None,
+            sealed: false,
         };
         let want = if store_history {
             vec![

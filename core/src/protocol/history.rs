@@ -52,6 +52,8 @@ pub struct HistoryReply {
     pub keeper: String,
     /// Oldest first, each read as a live message would be.
     pub messages: Vec<ChatIn>,
+    /// Each message's payload as it was sent (its signature covers these bytes).
+    pub payloads: Vec<Vec<u8>>,
     /// The keeper holds older messages than these that it did not send.
     pub more: bool,
 }
@@ -289,11 +291,18 @@ pub fn decode_reply(bytes: &[u8]) -> Result<HistoryReply, String> {
         .iter()
         .map(|raw| decode_chat(raw.get().as_bytes()))
         .collect();
+    let payloads = reply
+        .messages
+        .0
+        .iter()
+        .map(|raw| raw.get().as_bytes().to_vec())
+        .collect();
     Ok(HistoryReply {
         room: reply.room,
         nonce: reply.nonce,
         keeper: reply.keeper,
         messages,
+        payloads,
         more: reply.more,
     })
 }

@@ -9,10 +9,12 @@ pub mod json;
 pub mod names;
 pub mod payload;
 pub mod sanitize;
+pub mod sealed;
+pub mod signature;
 pub mod special_bytes;
 pub mod timestamp;
 pub mod topics;
 
-pub use names::{validate_room, validate_username, NameError};
+pub use names::{confusable, skeleton, validate_room, validate_username, NameError};
 pub use payload::{ChatIn, Form, Kind, PresenceIn, Reason, Status};
 pub use topics::{TopicRef, Topics};

@@ -3,6 +3,7 @@
 
 mod archive;
 mod files;
+mod marks;
 mod search;
 mod store;
 mod writer;
@@ -19,6 +20,8 @@ fn message(room: &str, id: &str, ts_ms: i64, text: &str) -> Stored {
         action: false,
         ts_ms,
         own: false,
+        mark: None,
+        sealed: false,
     }
 }
 

@@ -196,6 +196,8 @@ fn a_message_stored_first_as_it_came_back_becomes_ours_when_acknowledged() {
         action: false,
         ts_ms: 1_700_000_000_000,
         own: false,
+        mark: None,
+        sealed: false,
     };
     assert_eq!(store.insert(std::slice::from_ref(&echo)).unwrap(), 1);
     echo.own = true;

@@ -5,13 +5,22 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{PresenceEvent, ANSWER_JITTER_MS, ANSWER_SUPPRESS, MAX_ASKERS, MAX_UNREADABLE_NOTICED, REPAIR_INTERVAL};
+use crate::app::keyring::PresenceAuth;
 use crate::app::people::{Applied, Change, Departure};
 use crate::app::{is_direct, Conn, Effect, Record, State};
 use crate::protocol::payload::{self, PresenceError};
-use crate::protocol::{sanitize, validate_username, Status};
+use crate::protocol::signature::fingerprint;
+use crate::protocol::{sanitize, validate_username, PresenceIn, Status};
 
 impl State {
-    pub(in crate::app) fn presence_arrived(&mut self, user: &str, bytes: &[u8], retained: bool, fx: &mut Vec<Effect>) {
+    pub(in crate::app) fn presence_arrived(
+        &mut self,
+        user: &str,
+        topic: &str,
+        bytes: &[u8],
+        retained: bool,
+        fx: &mut Vec<Effect>,
+    ) {
         if let Err(err) = validate_username(user) {
             if self.first_complaint_about(user) {
                 let shown = sanitize::name(user).chars().take(80).collect::<String>();
@@ -41,6 +50,9 @@ impl State {
                 return;
             }
         }
+        if !self.presence_signed(user, topic, bytes, &presence, fx) {
+            return;
+        }
         let applied = self.people.apply(user, &presence, self.now);
         let changes = match applied {
             Applied::Changes(changes) => changes,
@@ -69,6 +81,70 @@ impl State {
         let ts = presence.ts.map_or(self.now, |t| t.min(self.now));
         for change in changes {
             self.tell(user, change, ts, news, fx);
+        }
+    }
+
+    /// Checks a presence's signature against the key ring: false for one
+    /// not to be believed (not signed by the name's key). A new key for a
+    /// known name is warned about, loudly, once.
+    fn presence_signed(
+        &mut self,
+        user: &str,
+        topic: &str,
+        bytes: &[u8],
+        presence: &PresenceIn,
+        fx: &mut Vec<Effect>,
+    ) -> bool {
+        self.lookalikes.see(user);
+        match self
+            .keyring
+            .check_presence(user, topic, bytes, presence.key, presence.boxing)
+        {
+            PresenceAuth::Signed { .. } | PresenceAuth::Unsigned | PresenceAuth::Untrusted => true,
+            PresenceAuth::NewKey { first_warning } => {
+                if first_warning {
+                    self.warn_new_key(user, fx);
+                }
+                true
+            }
+            PresenceAuth::Forged => {
+                if self.first_complaint_about(&format!("forged {user}")) {
+                    let text = format!("⚠ forged? a presence for {user} not signed by {user}'s key was ignored");
+                    self.notice(text, fx);
+                }
+                false
+            }
+        }
+    }
+
+    /// Says, in every room and once, that `user` announced a key other than
+    /// the one remembered.
+    fn warn_new_key(&mut self, user: &str, fx: &mut Vec<Effect>) {
+        let old = self.keyring.get(user).map(|k| fingerprint(&k.key)).unwrap_or_default();
+        let new = self
+            .keyring
+            .pending(user)
+            .map(|k| fingerprint(&k.key))
+            .unwrap_or_default();
+        let text = format!(
+            "⚠⚠ WARNING: {user}'s key has CHANGED. This may be someone else using the name {user} \
+             (or {user} lost their key). Remembered: {old}; new: {new}. Messages signed by the \
+             new key are marked \"⚠ new key\" until you compare fingerprints with {user} \
+             (/whois {user}) and accept it with /trust {user}."
+        );
+        if self.line_mode() {
+            fx.push(Effect::Report(text));
+            return;
+        }
+        let now = self.now;
+        for room in &mut self.rooms {
+            room.push(crate::app::room::Entry::Notice {
+                time: now,
+                text: text.clone(),
+            });
+        }
+        if self.rooms.is_empty() {
+            self.roomless_notice = Some(text);
         }
     }
 

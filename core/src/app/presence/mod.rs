@@ -12,6 +12,7 @@ use super::people::Departure;
 mod incoming;
 use super::{is_direct, Conn, Effect, Publish, State};
 use crate::protocol::payload::{self, PresenceOut};
+use crate::protocol::signature::key_to_base64;
 use crate::protocol::{sanitize, Reason, Status};
 use crate::settings::Spoken;
 pub use incoming::describe;
@@ -247,6 +248,7 @@ impl State {
         fx: &mut Vec<Effect>,
     ) -> u64 {
         let tag = self.tag();
+        let payload = self.signed(&topic, payload);
         fx.push(Effect::Publish(Publish {
             tag,
             topic,
@@ -327,6 +329,13 @@ impl State {
         out.rooms = Some(&rooms);
         out.refresh = (status != Status::Offline).then_some(self.refresh_secs());
         out.repeat = repeat;
+        let public = self.public_keys();
+        let (key, boxing) = (
+            public.map(|p| key_to_base64(&p.sign)),
+            public.map(|p| key_to_base64(&p.boxing)),
+        );
+        out.key = key.as_deref().map(str::to_owned);
+        out.boxing = boxing;
         out.encode()
     }
 

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::strict::StrictChat;
 use super::{fast_strict, type_name, MAX_SHOWN_TEXT_BYTES, PROTOCOL_VERSION};
+use crate::protocol::sealed::{Sealed, SEALED_PLACEHOLDER};
 use crate::protocol::timestamp::{format_ts, parse_ts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -54,6 +55,8 @@ pub struct ChatIn {
     pub form: Form,
     /// Bytes of text cut off for display.
     pub cut: usize,
+    /// A sealed direct message: the raw JSON of its `enc` member.
+    pub enc: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -65,6 +68,8 @@ struct ChatOut<'a> {
     ts: String,
     #[serde(skip_serializing_if = "is_text")]
     kind: Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enc: Option<&'a Sealed>,
 }
 
 fn is_text(kind: &Kind) -> bool {
@@ -79,6 +84,22 @@ pub fn encode_chat(id: &str, user: &str, text: &str, ts: DateTime<Utc>, kind: Ki
         text,
         ts: format_ts(ts),
         kind,
+        enc: None,
+    };
+    serde_json::to_vec(&out).expect("a struct of strings always serialises")
+}
+
+/// A direct message sealed end to end: `text` says so to clients that
+/// cannot open it, `enc` holds the boxes (protocol::sealed).
+pub fn encode_sealed_chat(id: &str, user: &str, sealed: &Sealed, ts: DateTime<Utc>, kind: Kind) -> Vec<u8> {
+    let out = ChatOut {
+        v: PROTOCOL_VERSION,
+        id,
+        user,
+        text: SEALED_PLACEHOLDER,
+        ts: format_ts(ts),
+        kind,
+        enc: Some(sealed),
     };
     serde_json::to_vec(&out).expect("a struct of strings always serialises")
 }
@@ -118,6 +139,7 @@ fn decode_chat_with(bytes: &[u8], fast_read: fn(&str) -> Option<StrictChat<'_>>)
             ts: None,
             form: Form::Binary { len: bytes.len() },
             cut: 0,
+            enc: None,
         };
     };
     if let Some(strict) = fast_read(raw).or_else(|| serde_json::from_str::<StrictChat>(raw).ok()) {
@@ -133,6 +155,7 @@ fn decode_chat_with(bytes: &[u8], fast_read: fn(&str) -> Option<StrictChat<'_>>)
                 ts,
                 form: Form::Proper,
                 cut,
+                enc: strict.enc.map(|raw| raw.0.get().to_owned()),
             };
         }
     }
@@ -152,6 +175,7 @@ fn plain_text(raw: &str) -> ChatIn {
         ts: None,
         form: Form::PlainText,
         cut,
+        enc: None,
     }
 }
 
@@ -176,6 +200,7 @@ fn decode_loose(mut map: Map<String, Value>) -> ChatIn {
     let text = take_str(&mut map, "text", true);
     let ts_raw = take_str(&mut map, "ts", true);
     let kind_raw = take_str(&mut map, "kind", false);
+    let enc = map.remove("enc").map(|v| v.to_string());
     let ts = ts_raw.as_deref().and_then(parse_ts);
     if ts_raw.is_some() && ts.is_none() {
         problems.push("ts is not RFC 3339".into());
@@ -203,6 +228,7 @@ fn decode_loose(mut map: Map<String, Value>) -> ChatIn {
         ts,
         form: Form::Malformed(problems.join(", ")),
         cut,
+        enc,
     }
 }
 

@@ -52,6 +52,11 @@ pub(super) fn read(raw: &str) -> Option<StrictChat<'_>> {
                 return None;
             }
             i += digits;
+        } else if key == "sig" {
+            // The signature is read from the raw bytes (protocol::signature);
+            // serde ignores it as an unknown field, and so does this.
+            let (_, next) = plain_string(raw, i)?;
+            i = next;
         } else {
             let slot = match key {
                 "id" => &mut id,
@@ -84,6 +89,7 @@ pub(super) fn read(raw: &str) -> Option<StrictChat<'_>> {
         text: Cow::Borrowed(text?),
         ts: Cow::Borrowed(ts?),
         kind: kind.map(Cow::Borrowed),
+        enc: None,
     })
 }
 
@@ -104,6 +110,9 @@ mod tests {
             r#"{"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z","kind":"action"}"#,
             r#"{"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z","kind":null}"#,
             r#"{"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z","extra":1}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z","sig":"AAAA"}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z","sig":1}"#,
+            r#"{"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z","enc":{"alg":"x","to":{}}}"#,
             r#"{"v":1,"v":1,"id":"a","user":"b","text":"c","ts":"2026-11-25T14:03:07Z"}"#,
             r#"{"v":1,"id":"a","id":"z","user":"b","text":"c","ts":"x"}"#,
             r#"{"v":01,"id":"a","user":"b","text":"c","ts":"x"}"#,

@@ -6,7 +6,7 @@ mod fast_strict;
 mod presence;
 mod strict;
 
-pub use chat::{decode_chat, decode_chat_without_fast_path, encode_chat, ChatIn, Form, Kind};
+pub use chat::{decode_chat, decode_chat_without_fast_path, encode_chat, encode_sealed_chat, ChatIn, Form, Kind};
 pub use presence::{
     decode_beacon, decode_presence, encode_beacon, encode_presence, Beacon, PresenceError, PresenceIn, PresenceOut,
     Reason, Status, MAX_PRESENCE_MESSAGE_CHARS,

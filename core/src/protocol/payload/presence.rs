@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::PROTOCOL_VERSION;
+use crate::protocol::signature::key_from_base64;
 use crate::protocol::timestamp::parse_ts;
 use crate::protocol::validate_room;
 
@@ -71,6 +72,10 @@ pub struct PresenceIn {
     pub refresh: Option<u32>,
     /// A repeat of the current status (an answer to a roll call), not a change.
     pub repeat: bool,
+    /// The sender's Ed25519 key (docs/protocol.md, "Signatures and keys").
+    pub key: Option<[u8; 32]>,
+    /// The sender's X25519 key for sealed direct messages.
+    pub boxing: Option<[u8; 32]>,
 }
 
 impl PresenceIn {
@@ -112,6 +117,11 @@ pub struct PresenceOut<'a> {
     pub refresh: Option<u32>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub repeat: bool,
+    /// Our Ed25519 key and X25519 box key, in base64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(rename = "box", skip_serializing_if = "Option::is_none")]
+    pub boxing: Option<String>,
 }
 
 impl<'a> PresenceOut<'a> {
@@ -129,6 +139,8 @@ impl<'a> PresenceOut<'a> {
             rooms: None,
             refresh: None,
             repeat: false,
+            key: None,
+            boxing: None,
         }
     }
 
@@ -166,6 +178,10 @@ struct LoosePresence<'a> {
     refresh: Option<serde_json::Value>,
     #[serde(default)]
     repeat: Option<serde_json::Value>,
+    #[serde(default)]
+    key: Option<serde_json::Value>,
+    #[serde(default, rename = "box")]
+    boxing: Option<serde_json::Value>,
 }
 
 pub fn decode_presence(bytes: &[u8]) -> Result<PresenceIn, PresenceError> {
@@ -218,6 +234,16 @@ pub fn decode_presence(bytes: &[u8]) -> Result<PresenceIn, PresenceError> {
         rooms,
         refresh,
         repeat: p.repeat.as_ref().and_then(serde_json::Value::as_bool).unwrap_or(false),
+        key: p
+            .key
+            .as_ref()
+            .and_then(serde_json::Value::as_str)
+            .and_then(key_from_base64),
+        boxing: p
+            .boxing
+            .as_ref()
+            .and_then(serde_json::Value::as_str)
+            .and_then(key_from_base64),
     })
 }
 

@@ -20,4 +20,20 @@ pub(super) struct StrictChat<'a> {
     pub(super) ts: Cow<'a, str>,
     #[serde(default, borrow)]
     pub(super) kind: Option<Cow<'a, str>>,
+    /// A sealed direct message's boxes (protocol::sealed), read when opened.
+    #[serde(default, borrow)]
+    pub(super) enc: Option<RawMember<'a>>,
+}
+
+/// A member kept as its raw JSON text.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug))]
+#[serde(transparent)]
+pub(super) struct RawMember<'a>(#[serde(borrow)] pub(super) &'a serde_json::value::RawValue);
+
+#[cfg(test)]
+impl PartialEq for RawMember<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
 }
