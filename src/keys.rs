@@ -92,8 +92,12 @@ fn load_or_make(dir: &Path, path: &Path) -> std::io::Result<[u8; 32]> {
     }
     let seed = random_seed();
     let text = format!("{KEY_FILE_HEAD}ed25519-seed {}\n", to_base64(&seed));
-    write_private(path, &text, true)?;
-    Ok(seed)
+    match write_private(path, &text, true) {
+        Ok(()) => Ok(seed),
+        // Another instance made one at the same moment: theirs is the key.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_make(dir, path),
+        Err(e) => Err(e),
+    }
 }
 
 /// A file left readable by others is made the user's alone.

@@ -49,14 +49,49 @@ fn structured() -> impl Strategy<Value = Vec<u8>> {
         text.clone(),
         text,
         prop::option::of(prop_oneof![Just("action"), Just("text"), Just("x")]),
+        prop::option::of(sealed_field()),
+        prop::option::of(prop_oneof![
+            Just("bob"),
+            Just("alice"),
+            Just("a\u{3164}"),
+            Just("\u{430}lice")
+        ]),
+        any::<bool>(),
     )
-        .prop_map(|(id, user, text, kind)| {
+        .prop_map(|(id, user, text, kind, enc, claimed, signed)| {
+            let user = claimed.map_or(user, str::to_owned);
             let mut v = serde_json::json!({"v": 1, "id": id, "user": user, "text": text, "ts": "2026-11-25T14:00:00Z"});
             if let Some(kind) = kind {
                 v["kind"] = kind.into();
             }
-            v.to_string().into_bytes()
+            if let Some(enc) = enc {
+                v["enc"] = enc;
+            }
+            let bytes = v.to_string().into_bytes();
+            // Signed by a key of our own (not the one the receiver knows for
+            // bob): a signature that is there and does not verify.
+            if signed {
+                komunikator::protocol::signature::SecretKeys::from_seed(&[9; 32]).sign("chat/general", bytes)
+            } else {
+                bytes
+            }
         })
+}
+
+/// An `enc` member as a hostile sender may write it: wrong algorithm, huge
+/// reader lists, base64 of noise, boxes for the receiver that do not open.
+fn sealed_field() -> impl Strategy<Value = serde_json::Value> {
+    let reader = prop_oneof![Just("alice".to_owned()), "[a-z\u{3164}]{0,6}"];
+    let boxed = prop_oneof![
+        "[A-Za-z0-9+/=]{0,120}",
+        any::<Vec<u8>>().prop_map(|b| komunikator::protocol::signature::to_base64(&b)),
+        any::<String>(),
+    ];
+    (
+        prop_oneof![Just("x25519-xsalsa20poly1305-sealedbox".to_owned()), any::<String>()],
+        prop::collection::btree_map(reader, boxed, 0..12),
+    )
+        .prop_map(|(alg, to)| serde_json::json!({"alg": alg, "to": to}))
 }
 
 /// Any payload: noise, fragments, or a chat object with hostile fields.
@@ -105,6 +140,12 @@ proptest! {
     ) {
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
         let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), now, 0);
+        // With keys, as the program runs: bob's is known, so claims to be
+        // bob are checked and sealed messages are tried.
+        state.set_keys(&[1; 32], [2; 32]);
+        let bob = komunikator::protocol::signature::SecretKeys::from_seed(&[3; 32]).public();
+        let bob = komunikator::protocol::signature::key_to_base64(&bob.sign);
+        state.load_known_keys(&format!("bob {bob}\n"));
         state.update(Event::Net(NetEvent::Connected {
         session: "s".into(),
         link: komunikator::app::testing::link(komunikator::settings::Spoken::V311),
@@ -150,6 +191,7 @@ proptest! {
         use komunikator::line::Formatter;
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap();
         let mut state = State::new(Settings::for_test("alice", &["general"], Mode::Line { json }), now, 0);
+        state.set_keys(&[1; 32], [2; 32]);
         let mut effects = state.update(Event::Net(NetEvent::Connected {
         session: "s".into(),
         link: komunikator::app::testing::link(komunikator::settings::Spoken::V311),

@@ -242,6 +242,7 @@ fn verdict_json(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
 
 /// A search hit: with its date, as it may be from any day.
 fn found(out: &mut impl Write, hit: &Kept, json: bool) -> io::Result<()> {
+    let verdict = Verdict::from_stored(hit.mark.as_deref(), hit.sealed);
     if json {
         out.write_all(b"{\"event\":\"found\",\"room\":")?;
         write_str(out, &hit.room)?;
@@ -254,19 +255,28 @@ fn found(out: &mut impl Write, hit: &Kept, json: bool) -> io::Result<()> {
         out.write_all(b"\",\"id\":")?;
         write_str(out, &hit.id)?;
         out.write_all(if hit.action {
-            b",\"kind\":\"action\"}\n"
+            b",\"kind\":\"action\""
         } else {
-            b",\"kind\":\"text\"}\n"
-        })
+            b",\"kind\":\"text\""
+        })?;
+        if let Some(mark) = verdict.mark() {
+            out.write_all(b",\"warning\":")?;
+            write_str(out, &mark)?;
+        }
+        if hit.sealed {
+            out.write_all(b",\"sealed\":true")?;
+        }
+        out.write_all(b"}\n")
     } else {
         let when = hit.time.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S");
         let room = sanitize::name(&room_label(&hit.room)).into_owned();
         let user = hit.user.as_deref().map_or("?".into(), sanitize::name);
         let text = sanitize::text(&hit.text, Newlines::Mark);
+        let mark = verdict.mark().map(|m| format!("{m} ")).unwrap_or_default();
         if hit.action {
-            writeln!(out, "{when} {room} * {user} {text}")
+            writeln!(out, "{when} {room} * {user} {mark}{text}")
         } else {
-            writeln!(out, "{when} {room} <{user}> {text}")
+            writeln!(out, "{when} {room} <{user}> {mark}{text}")
         }
     }
 }

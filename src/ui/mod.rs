@@ -10,6 +10,8 @@ mod search;
 mod tests;
 #[cfg(test)]
 mod tests_delivery;
+#[cfg(test)]
+mod tests_trust;
 mod wrap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};

@@ -40,7 +40,9 @@ fn results(view: &SearchView, area: Rect, zone: FixedOffset) -> Vec<Line<'static
         let when = hit.time.with_timezone(&zone).format("%Y-%m-%d %H:%M");
         let user = hit.user.as_deref().map_or("?".into(), sanitize::name);
         let text = sanitize::text(&hit.text, Newlines::Mark);
-        let line = format!("{when} {} <{user}> {text}", shown_room(&hit.room));
+        let verdict = crate::app::room::Verdict::from_stored(hit.mark.as_deref(), hit.sealed);
+        let mark = verdict.mark().map(|m| format!("{m} ")).unwrap_or_default();
+        let line = format!("{when} {} <{user}> {mark}{text}", shown_room(&hit.room));
         let style = if i == view.selected {
             Style::default().add_modifier(Modifier::REVERSED)
         } else {

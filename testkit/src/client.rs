@@ -54,12 +54,41 @@ pub fn isolate(command: &mut Command) {
 /// starts with no history and its own client id, as on a machine of its
 /// own. A test that restarts "the same" client passes one directory to both
 /// runs (`XDG_DATA_HOME` in `spawn_custom`, or [`crate::tmux::ui_command_home`]).
+///
+/// Its keys are the user's, though: `komunikator/keys` is shared by every
+/// data directory of the test run, so a name keeps its key across restarts
+/// as a real user's does, and others never see a key change they did not
+/// cause. [`data_home_with_new_keys`] is a user on a new machine.
 pub fn fresh_data_home() -> std::path::PathBuf {
+    let home = data_home_with_new_keys();
+    let shared = test_home().join("keys");
+    let app = home.join("komunikator");
+    private_dir(&shared);
+    private_dir(&app);
+    #[cfg(unix)]
+    if let Err(e) = std::os::unix::fs::symlink(&shared, app.join("keys")) {
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists, "link the shared keys: {e}");
+    }
+    home
+}
+
+/// A data directory of its own, keys included: the name's key is new.
+pub fn data_home_with_new_keys() -> std::path::PathBuf {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::env::temp_dir()
-        .join(format!("komunikator-test-home-{}", std::process::id()))
-        .join(format!("data-{n}"))
+    test_home().join(format!("data-{n}"))
+}
+
+fn test_home() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("komunikator-test-home-{}", std::process::id()))
+}
+
+fn private_dir(dir: &std::path::Path) {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).expect("a test data directory");
 }
 
 impl Komunikator {

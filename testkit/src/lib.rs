@@ -32,7 +32,9 @@ pub use acl::Access;
 pub use binaries::{client_binary, use_binaries, Binaries};
 pub use broker::{carries_oversize, with_each_broker, with_each_broker_mut, Broker, BrokerKind};
 pub use chat::{chat_payload, is_action_line, is_chat_line};
-pub use client::{fresh_data_home, isolate, run_to_exit, spawn_piped, Finished, Komunikator, TEST_MQTT};
+pub use client::{
+    data_home_with_new_keys, fresh_data_home, isolate, run_to_exit, spawn_piped, Finished, Komunikator, TEST_MQTT,
+};
 pub use lines::Lines;
 pub use mosquitto::MosquittoLog;
 pub use mqtt::RawPublisher;

@@ -1,7 +1,7 @@
 //! What an incoming MQTT message means for the state.
 
 use super::history::shown_room;
-use super::room::{Entry, Message, Origin, Verdict};
+use super::room::{Entry, Message, Origin};
 use super::{is_direct, Effect, Record, State};
 use crate::protocol::payload::decode_chat;
 use crate::protocol::{ChatIn, TopicRef};
@@ -16,22 +16,19 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
     match state.topics.parse(topic) {
         TopicRef::Chat(room) => {
             if let Some(index) = state.rooms.iter().position(|r| r.name == room) {
-                let mut chat_in = decode_chat(payload);
-                let verdict = state.check_arrival(topic, payload, &mut chat_in);
-                chat(state, index, chat_in, verdict, fx);
+                chat(state, index, Arrived { topic, payload }, decode_chat(payload), fx);
             }
         }
         TopicRef::Direct(to) if to == state.me() => {
-            let mut chat_in = decode_chat(payload);
-            let verdict = state.check_arrival(topic, payload, &mut chat_in);
+            let chat_in = decode_chat(payload);
             // A conversation is opened under a valid name only; a name that
             // breaks the rules (or looks like another's) never gets one of its own.
             let from = match chat_in.user.as_deref() {
-                Some(user) if verdict.lookalike.is_none() => user.to_owned(),
+                Some(user) if state.lookalikes.see(user).is_none() => user.to_owned(),
                 _ => "?".to_owned(),
             };
             let index = state.open_room(&format!("@{from}"), fx);
-            chat(state, index, chat_in, verdict, fx);
+            chat(state, index, Arrived { topic, payload }, chat_in, fx);
         }
         TopicRef::Presence(user) => state.presence_arrived(user, topic, payload, retained, fx),
         TopicRef::Alive(user) => state.heartbeat_arrived(user, payload, retained, fx),
@@ -46,20 +43,27 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
     }
 }
 
-fn chat(state: &mut State, index: usize, chat_in: ChatIn, verdict: Verdict, fx: &mut Vec<Effect>) {
+/// A message as it came: its signature covers these bytes and this topic.
+struct Arrived<'a> {
+    topic: &'a str,
+    payload: &'a [u8],
+}
+
+fn chat(state: &mut State, index: usize, arrived: Arrived<'_>, mut chat_in: ChatIn, fx: &mut Vec<Effect>) {
     state.touch(index);
     let now = state.now;
     let line_mode = state.line_mode();
+    if let Some(id) = &chat_in.id {
+        if !state.rooms[index].seen.insert(id) {
+            return;
+        }
+    }
+    // Checked once it is known to be new: a repeat costs no signature check.
+    let verdict = state.check_arrival(arrived.topic, arrived.payload, &mut chat_in);
     if let Some(user) = &chat_in.user {
         let name = &state.rooms[index].name;
         if !is_direct(name) && !verdict.is_suspect() {
             state.people.spoke(user, name);
-        }
-    }
-    let room = &mut state.rooms[index];
-    if let Some(id) = &chat_in.id {
-        if !room.seen.insert(id) {
-            return;
         }
     }
     // A message sent before the session resumed was kept for us by the

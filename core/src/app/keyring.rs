@@ -7,7 +7,7 @@
 //! list is a plain text file (one line per name) the user may edit; the
 //! state says what it should hold and the front end writes it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::protocol::signature::{fingerprint, key_from_base64, key_to_base64, Check, Verifier};
 
@@ -94,11 +94,11 @@ pub enum PresenceAuth {
 
 #[derive(Debug, Default)]
 pub struct KeyRing {
-    known: HashMap<String, Known>,
+    known: BTreeMap<String, Known>,
     /// New keys seen for known names, until accepted.
-    pending: HashMap<String, Known>,
+    pending: BTreeMap<String, Known>,
     /// (name, new key) already warned about.
-    warned: HashSet<(String, [u8; 32])>,
+    warned: BTreeSet<(String, [u8; 32])>,
     /// The list changed since the front end last wrote it.
     changed: bool,
 }

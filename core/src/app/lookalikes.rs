@@ -4,7 +4,7 @@
 //! same skeleton is flagged wherever it speaks. Names breaking the rules
 //! (invisible characters, mixed scripts) are flagged too.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use super::room::Lookalike;
 use crate::protocol::{skeleton, validate_username};
@@ -15,9 +15,9 @@ const MAX_NAMES: usize = 20_000;
 #[derive(Debug, Default)]
 pub struct Lookalikes {
     /// Skeleton → the first name seen with it.
-    first: HashMap<String, String>,
+    first: BTreeMap<String, String>,
     /// Name → what was found about it (checked once per name).
-    checked: HashMap<String, Option<Lookalike>>,
+    checked: BTreeMap<String, Option<Lookalike>>,
 }
 
 impl Lookalikes {

@@ -42,6 +42,8 @@ mod tests_presence;
 mod tests_quit;
 #[cfg(test)]
 mod tests_resumed;
+#[cfg(test)]
+mod tests_trust;
 mod trust_commands;
 pub mod who;
 
@@ -370,7 +372,7 @@ impl State {
             Some(sealed) => payload::encode_sealed_chat(&id, self.me(), sealed, self.now, kind),
             None => payload::encode_chat(&id, self.me(), text, self.now, kind),
         };
-        let body = self.signed(&topic, body);
+        let body = self.signed_message(&topic, body);
         if body.len() + topic.len() + 16 > MAX_OUTGOING_PACKET {
             self.notice("message too long once encoded; nothing sent", fx);
             return false;

@@ -1,8 +1,14 @@
 //! Our own keys at work: what we send is signed, direct messages are sealed
 //! to the recipient's box key, what arrives is checked against the key ring.
 
+use std::collections::{BTreeSet, VecDeque};
+use std::hash::Hasher;
+
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use siphasher::sip::SipHasher13;
+
+use super::keyring::Auth;
 
 use super::room::Verdict;
 use super::{Effect, State};
@@ -15,6 +21,43 @@ pub(super) struct OwnKeys {
     keys: SecretKeys,
     /// For the ephemeral keys of sealed boxes; seeded by the front end from the OS.
     rng: ChaCha20Rng,
+    /// What we published lately, hashed: our own messages coming back
+    /// byte for byte need no second check of the signature we made.
+    sent: SentDigests,
+}
+
+/// Keyed hashes of the last payloads we published.
+struct SentDigests {
+    keys: (u64, u64),
+    order: VecDeque<u64>,
+    set: BTreeSet<u64>,
+}
+
+/// Our own messages remembered (more than the outbox holds, for its echoes).
+const SENT_REMEMBERED: usize = 2 * super::OUTBOX_CAP;
+
+impl SentDigests {
+    fn digest(&self, payload: &[u8]) -> u64 {
+        let mut hasher = SipHasher13::new_with_keys(self.keys.0, self.keys.1);
+        hasher.write(payload);
+        hasher.finish()
+    }
+
+    fn remember(&mut self, payload: &[u8]) {
+        let digest = self.digest(payload);
+        if self.set.insert(digest) {
+            self.order.push_back(digest);
+            if self.order.len() > SENT_REMEMBERED {
+                if let Some(old) = self.order.pop_front() {
+                    self.set.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn contains(&self, payload: &[u8]) -> bool {
+        self.set.contains(&self.digest(payload))
+    }
 }
 
 impl State {
@@ -28,6 +71,11 @@ impl State {
         self.secret = Some(OwnKeys {
             keys,
             rng: ChaCha20Rng::from_seed(rng_seed),
+            sent: SentDigests {
+                keys: self.entropy.hash_keys(),
+                order: VecDeque::new(),
+                set: BTreeSet::new(),
+            },
         });
     }
 
@@ -75,6 +123,16 @@ impl State {
         }
     }
 
+    /// A chat or direct message we send, signed, and remembered so that
+    /// its echo is known for ours without checking the signature again.
+    pub(super) fn signed_message(&mut self, topic: &str, payload: Vec<u8>) -> Vec<u8> {
+        let payload = self.signed(topic, payload);
+        if let Some(own) = &mut self.secret {
+            own.sent.remember(&payload);
+        }
+        payload
+    }
+
     /// `text` sealed to `peer` and to us, when `peer`'s box key is trusted.
     pub(super) fn seal_direct(&mut self, peer: &str, text: &str) -> Option<Sealed> {
         let theirs = self.keyring.box_key(peer)?;
@@ -119,7 +177,13 @@ impl State {
     pub(super) fn check_arrival(&mut self, topic: &str, payload: &[u8], chat_in: &mut ChatIn) -> Verdict {
         let mut verdict = Verdict::default();
         if let Some(user) = &chat_in.user {
-            verdict.auth = self.keyring.check_chat(user, topic, payload);
+            let ours =
+                *user == self.settings.username && self.secret.as_ref().is_some_and(|own| own.sent.contains(payload));
+            verdict.auth = if ours {
+                Auth::Signed
+            } else {
+                self.keyring.check_chat(user, topic, payload)
+            };
             verdict.lookalike = self.lookalikes.see(user);
         }
         if let Some(enc) = chat_in.enc.take() {

@@ -40,9 +40,24 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
-/// Characters harmless inside text but able to disguise a name.
+/// Characters harmless inside text but able to disguise a name: joiners,
+/// variation selectors, and letters that draw nothing (Hangul fillers, the
+/// blank Braille pattern), so `alice\u{3164}` never shows as `alice`.
 fn is_name_disguise(c: char) -> bool {
-    matches!(c, '\u{200d}' | '\u{fe00}'..='\u{fe0f}' | '\u{e0000}'..='\u{e007f}' | '\u{034f}')
+    matches!(
+        c,
+        '\u{200d}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{e0000}'..='\u{e007f}'
+            | '\u{034f}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{3164}'
+            | '\u{ffa0}'
+            | '\u{2800}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+    )
 }
 
 #[inline]
@@ -141,6 +156,10 @@ mod tests {
         assert_eq!(name("a\nb"), "a↵b");
         assert_eq!(name("alice"), "alice");
         assert_eq!(text("bo\u{200d}b", Newlines::Keep), "bo\u{200d}b");
+        // Letters that draw nothing never make a name look like another, or empty.
+        assert_eq!(name("alice\u{3164}"), "alice\\u{3164}");
+        assert_eq!(name("\u{3164}"), "\\u{3164}");
+        assert_eq!(name("\u{115f}bob"), "\\u{115f}bob");
     }
 
     #[test]
