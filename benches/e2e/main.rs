@@ -19,7 +19,14 @@
 //! cargo bench --bench e2e                 # 100 000-message floods, 5 rounds
 //! cargo bench --bench e2e -- --quick      # 5 000 messages, 1 round (CI smoke)
 //! cargo bench --bench e2e -- --rounds 3 --msgs 50000
+//! cargo bench --bench e2e -- --signed     # every message signed by a sender komunikator knows
 //! ```
+//!
+//! With `--signed` the publisher signs each payload as a komunikator sender
+//! does (user `pub`, a fixed key) and every komunikator under test starts
+//! knowing that key, so each message is a signature to check; mosquitto_sub
+//! just prints them. Every komunikator runs with a data directory of its own,
+//! new for each run (its history starts empty).
 //!
 //! Needs `mosquitto` and `mosquitto_sub` (on PATH or in sbin). Every wait is bounded, and
 //! everything started is stopped on the way out (also on panic).
@@ -58,6 +65,8 @@ struct Options {
     rounds: usize,
     latency_msgs: usize,
     latency_rate: u64,
+    /// The publisher signs every payload; komunikator knows its key.
+    signed: bool,
 }
 
 fn options() -> Options {
@@ -68,6 +77,7 @@ fn options() -> Options {
         rounds: 5,
         latency_msgs: 2_000,
         latency_rate: 500,
+        signed: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -99,6 +109,7 @@ fn options() -> Options {
                 o.only = Some(args.get(i + 1).expect("--only needs a word").clone());
                 i += 1;
             }
+            "--signed" => o.signed = true,
             "--latency-msgs" => {
                 o.latency_msgs = value(i);
                 i += 1;
@@ -162,8 +173,12 @@ fn bench() -> i32 {
     let port = broker.port;
     let cores = thread::available_parallelism().map_or(0, |n| n.get());
     println!(
-        "e2e: mosquitto on 127.0.0.1:{port}; {} msgs/flood, {} msgs at {}/s for latency, {} round(s); {cores} cores",
-        opts.msgs, opts.latency_msgs, opts.latency_rate, opts.rounds
+        "e2e: mosquitto on 127.0.0.1:{port}; {} msgs/flood, {} msgs at {}/s for latency, {} round(s); {cores} cores{}",
+        opts.msgs,
+        opts.latency_msgs,
+        opts.latency_rate,
+        opts.rounds,
+        if opts.signed { "; signed by a known sender" } else { "" }
     );
     let builds = builds(&opts);
     let mut subs: Vec<Sub> = (0..builds.len()).map(Sub::Komunikator).collect();
@@ -183,6 +198,7 @@ fn bench() -> i32 {
                     port,
                     sub,
                     test,
+                    signed: opts.signed,
                 };
                 let o = run.measure(&opts);
                 print_run(round, test, &sub.name(&builds), &o);

@@ -6,6 +6,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use komunikator::protocol::signature::{key_to_base64, SecretKeys};
 use komunikator_testkit::mqtt;
 
 use crate::{now_us, QOS1_WINDOW, TOPIC};
@@ -16,10 +17,20 @@ pub(crate) struct Publisher {
     acked: Option<mpsc::Receiver<u64>>,
     ts: String,
     run: String,
+    /// Signs every payload, as a komunikator sender does.
+    signer: Option<SecretKeys>,
+}
+
+/// The signing publisher's seed: fixed, so the subscriber can be told its key.
+const SIGNER_SEED: [u8; 32] = [7; 32];
+
+/// The signing publisher's public key, as the known-keys file holds it.
+pub(crate) fn signer_key() -> String {
+    key_to_base64(&SecretKeys::from_seed(&SIGNER_SEED).public().sign)
 }
 
 impl Publisher {
-    pub(crate) fn connect(port: u16, run: &str) -> Publisher {
+    pub(crate) fn connect(port: u16, run: &str, signed: bool) -> Publisher {
         let stream = mqtt::connect(port, &format!("e2e-pub-{run}"), 0);
         stream.set_nodelay(true).expect("nodelay");
         Publisher {
@@ -27,6 +38,7 @@ impl Publisher {
             acked: None,
             ts: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             run: run.to_owned(),
+            signer: signed.then(|| SecretKeys::from_seed(&SIGNER_SEED)),
         }
     }
 
@@ -60,8 +72,12 @@ impl Publisher {
             now_us(),
             self.ts
         );
+        let payload = match &self.signer {
+            Some(keys) => keys.sign(TOPIC, payload.into_bytes()),
+            None => payload.into_bytes(),
+        };
         mqtt::publish_header(out, TOPIC, qos, false, pkid, payload.len());
-        out.extend_from_slice(payload.as_bytes());
+        out.extend_from_slice(&payload);
     }
 
     /// Publishes `count` messages, `label seq time`, each at `pace` apart or

@@ -48,6 +48,8 @@ pub(crate) struct Run<'a> {
     pub(crate) port: u16,
     pub(crate) sub: Sub,
     pub(crate) test: Test,
+    /// The publisher signs; komunikator knows its key.
+    pub(crate) signed: bool,
 }
 
 /// The subscriber's CPU counters at one moment.
@@ -102,7 +104,7 @@ impl Run<'_> {
             thread::spawn(move || read_lines(stdout, seen, label))
         };
 
-        let mut publisher = Publisher::connect(self.port, &run_id);
+        let mut publisher = Publisher::connect(self.port, &run_id, self.signed);
         let startup_ms = self.wait_until_subscribed(&mut publisher, &seen, started);
         let before = Cpu::read(pid);
 
@@ -137,6 +139,7 @@ impl Run<'_> {
                 let mut c = Command::new(&self.builds[i]);
                 c.args(["--no-tui", "--json", "-s", "127.0.0.1", "-p", &port, "-r", "general"]);
                 c.args(["--qos", &qos, &format!("k{run}")]);
+                c.env("XDG_DATA_HOME", self.data_home(run));
                 c
             }
             Sub::MosquittoSub => {
@@ -145,6 +148,19 @@ impl Run<'_> {
                 c
             }
         }
+    }
+
+    /// A data directory of its own for this run, knowing the publisher's key when it signs.
+    fn data_home(&self, run: u64) -> std::path::PathBuf {
+        let home = std::env::temp_dir().join(format!("komunikator-e2e-{}-{run}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&home);
+        let known = home.join("komunikator").join("known-keys");
+        std::fs::create_dir_all(&known).expect("a data directory");
+        if self.signed {
+            let line = format!("pub {}\n", crate::publisher::signer_key());
+            std::fs::write(known.join(format!("127.0.0.1_{}.txt", self.port)), line).expect("known keys");
+        }
+        home
     }
 
     /// Probes until the subscriber shows a message: then it is subscribed.

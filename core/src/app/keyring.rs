@@ -33,6 +33,9 @@ pub enum Auth {
     NewKey,
     /// The name's key was marked untrusted (`/untrust`).
     Untrusted,
+    /// Signed, under a name with a key, but not checked: more signed
+    /// messages came in than the client checks in a second (a flood).
+    Unchecked,
 }
 
 impl Auth {
@@ -43,6 +46,7 @@ impl Auth {
             Auth::Forged => Some("⚠ forged?"),
             Auth::NewKey => Some("⚠ new key"),
             Auth::Untrusted => Some("⚠ untrusted key"),
+            Auth::Unchecked => Some("⚠ unchecked"),
         }
     }
 
@@ -55,6 +59,7 @@ impl Auth {
             Auth::Forged => "forged",
             Auth::NewKey => "new-key",
             Auth::Untrusted => "untrusted",
+            Auth::Unchecked => "unchecked",
         }
     }
 
@@ -126,6 +131,12 @@ impl KeyRing {
     /// one only (while a new key waits, only the old key's holder reads it).
     pub fn box_key(&self, name: &str) -> Option<[u8; 32]> {
         self.known.get(name).filter(|k| k.trusted).and_then(|k| k.boxing)
+    }
+
+    /// Whether checking this payload for `user` means checking a signature
+    /// (the costly part): the name has a key and the payload is signed.
+    pub fn needs_signature_check(&self, user: &str, payload: &[u8]) -> bool {
+        self.known.contains_key(user) && crate::protocol::signature::is_signed(payload)
     }
 
     /// Checks a chat message or direct message claiming to be from `user`.
@@ -299,8 +310,12 @@ impl KeyRing {
                 fingerprint(&new.key)
             ));
         }
-        if self.box_key(name).is_some() {
-            lines.push(format!("direct messages to {name} are end-to-end encrypted"));
+        match (self.box_key(name).is_some(), self.pending.contains_key(name)) {
+            (true, false) => lines.push(format!("direct messages to {name} are end-to-end encrypted")),
+            (true, true) => lines.push(format!(
+                "direct messages to {name} are sealed to the remembered key, which the new key cannot open"
+            )),
+            (false, _) => {}
         }
         lines
     }

@@ -137,6 +137,8 @@ pub struct State {
     pub lookalikes: lookalikes::Lookalikes,
     /// Our own keys: what we send is signed with them (none in most tests).
     secret: Option<secret::OwnKeys>,
+    /// How many signatures may still be checked now (a flood is not checked whole).
+    check_budget: secret::CheckBudget,
 }
 
 impl State {
@@ -189,6 +191,7 @@ impl State {
                 names
             },
             secret: None,
+            check_budget: secret::CheckBudget::default(),
             settings,
         }
     }
@@ -259,6 +262,7 @@ impl State {
             Event::History(event) => self.on_history(event, fx),
         }
         self.save_keys_if_changed(fx);
+        self.tell_unchecked(fx);
     }
 
     fn paste(&mut self, text: &str, fx: &mut Vec<Effect>) {
@@ -360,7 +364,7 @@ impl State {
         };
         let peer = room.name.strip_prefix('@').map(str::to_owned);
         let sealed = match &peer {
-            Some(peer) => match self.seal_direct(peer, text) {
+            Some(peer) => match self.seal_direct(peer, text, fx) {
                 Some(sealed) => Some(sealed),
                 None if self.clear_direct_allowed(index, peer, fx) => None,
                 None => return false,

@@ -101,6 +101,7 @@ impl Verdict {
             Some("forged") => verdict.auth = Auth::Forged,
             Some("new-key") => verdict.auth = Auth::NewKey,
             Some("untrusted") => verdict.auth = Auth::Untrusted,
+            Some("unchecked") => verdict.auth = Auth::Unchecked,
             Some(other) => {
                 verdict.lookalike = Some(match other.split_once(':') {
                     Some(("looks-like", name)) => Lookalike::Of(name.to_owned()),

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::hash::Hasher;
 
+use chrono::{DateTime, Utc};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use siphasher::sip::SipHasher13;
@@ -16,6 +17,53 @@ use crate::protocol::payload::MAX_SHOWN_TEXT_BYTES;
 use crate::protocol::sealed::{self, OpenError, Sealed};
 use crate::protocol::signature::{PublicKeys, SecretKeys};
 use crate::protocol::ChatIn;
+
+/// Signatures checked per second at most, after a burst: checking one costs
+/// tens of microseconds, so a flood from a known name would otherwise make
+/// the check, not the network, what limits the client. Past it, messages are
+/// shown marked `⚠ unchecked` (never as verified) and the count is said.
+pub(super) const CHECKS_PER_SECOND: f64 = 5_000.0;
+const CHECK_BURST: f64 = 2_000.0;
+/// How often the count of unchecked messages is said, at most.
+const UNCHECKED_TOLD_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+
+/// A token bucket for signature checks, on the state's clock.
+#[derive(Debug)]
+pub(super) struct CheckBudget {
+    tokens: f64,
+    at: Option<DateTime<Utc>>,
+    /// Messages left unchecked since last said, and when it was last said.
+    unchecked: u64,
+    told_at: Option<DateTime<Utc>>,
+}
+
+impl Default for CheckBudget {
+    fn default() -> Self {
+        CheckBudget {
+            tokens: CHECK_BURST,
+            at: None,
+            unchecked: 0,
+            told_at: None,
+        }
+    }
+}
+
+impl CheckBudget {
+    fn take(&mut self, now: DateTime<Utc>) -> bool {
+        if let Some(at) = self.at {
+            let secs = (now - at).num_microseconds().unwrap_or(i64::MAX).max(0) as f64 / 1e6;
+            self.tokens = (self.tokens + secs * CHECKS_PER_SECOND).min(CHECK_BURST);
+        }
+        self.at = Some(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            self.unchecked += 1;
+            false
+        }
+    }
+}
 
 pub(super) struct OwnKeys {
     keys: SecretKeys,
@@ -134,8 +182,16 @@ impl State {
     }
 
     /// `text` sealed to `peer` and to us, when `peer`'s box key is trusted.
-    pub(super) fn seal_direct(&mut self, peer: &str, text: &str) -> Option<Sealed> {
+    /// While a new key of theirs waits, it is sealed to the remembered one
+    /// (and the user is told: the new key's holder cannot read it).
+    pub(super) fn seal_direct(&mut self, peer: &str, text: &str, fx: &mut Vec<Effect>) -> Option<Sealed> {
         let theirs = self.keyring.box_key(peer)?;
+        if self.keyring.pending(peer).is_some() {
+            let text = format!(
+                "⚠ sealed to {peer}'s remembered key: {peer}'s new key cannot open it (/whois {peer}, then /trust {peer} if the new key is theirs)"
+            );
+            self.notice(text, fx);
+        }
         let me = self.settings.username.clone();
         let own = self.secret.as_mut()?;
         let ours = own.keys.public().boxing;
@@ -181,6 +237,8 @@ impl State {
                 *user == self.settings.username && self.secret.as_ref().is_some_and(|own| own.sent.contains(payload));
             verdict.auth = if ours {
                 Auth::Signed
+            } else if self.keyring.needs_signature_check(user, payload) && !self.check_budget.take(self.now) {
+                Auth::Unchecked
             } else {
                 self.keyring.check_chat(user, topic, payload)
             };
@@ -204,6 +262,21 @@ impl State {
             }
         }
         verdict
+    }
+
+    /// Says, at most every ten seconds, how many messages went unchecked.
+    pub(super) fn tell_unchecked(&mut self, fx: &mut Vec<Effect>) {
+        let budget = &mut self.check_budget;
+        if budget.unchecked == 0 || budget.told_at.is_some_and(|at| self.now - at < UNCHECKED_TOLD_EVERY) {
+            return;
+        }
+        let text = format!(
+            "⚠ {} message(s) shown unchecked: signed messages came faster than the {} a second this client checks",
+            budget.unchecked, CHECKS_PER_SECOND as u64
+        );
+        budget.unchecked = 0;
+        budget.told_at = Some(self.now);
+        self.notice(text, fx);
     }
 
     /// The known-keys file to write again, when the ring changed.

@@ -317,3 +317,49 @@ fn the_history_keeps_the_mark() {
     assert_eq!(kept.mark.as_deref(), Some("forged"));
     assert_eq!(kept.to_message().verdict.auth, Auth::Forged);
 }
+
+#[test]
+fn a_flood_of_signed_messages_is_checked_up_to_the_budget_and_the_rest_marked_unchecked() {
+    let mut state = alice_knowing_bob();
+    let bob = keys(2);
+    let burst = 2_500;
+    for n in 0..burst {
+        let payload = chat(Some(&bob), "chat/general", &format!("f{n}"), "bob", "flood");
+        deliver(&mut state, "chat/general", &payload);
+    }
+    let auths: Vec<Auth> = state.rooms[0]
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Message(m) => Some(m.verdict.auth),
+            _ => None,
+        })
+        .collect();
+    let signed = auths.iter().filter(|a| **a == Auth::Signed).count();
+    let unchecked = auths.iter().filter(|a| **a == Auth::Unchecked).count();
+    assert_eq!(
+        (signed, unchecked),
+        (2_000, 500),
+        "a burst of 2 000, all in the same instant"
+    );
+    let told: Vec<_> = notices(&state, 0)
+        .into_iter()
+        .filter(|n| n.contains("unchecked"))
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains("⚠ 1 message(s)"),
+        "said at the first, then every 10 s: {told:?}"
+    );
+    // A moment later the budget has refilled: checked again.
+    let later = t0() + chrono::TimeDelta::milliseconds(100);
+    let msg = NetEvent::Message {
+        topic: "chat/general".into(),
+        payload: chat(Some(&bob), "chat/general", "late", "bob", "calm").into(),
+        retained: false,
+    };
+    state.update(Event::Net(msg), later);
+    assert_eq!(last_message(&state, 0).verdict.auth, Auth::Signed);
+    // Unsigned lines under bob's name cost no check: forged at once, whatever the budget.
+    assert_eq!(Auth::Unchecked.mark(), Some("⚠ unchecked"));
+}
