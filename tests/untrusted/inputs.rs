@@ -63,24 +63,25 @@ pub(crate) fn hostile() -> Vec<(String, Vec<u8>, &'static str)> {
         ),
         (
             general(),
+            // A name that breaks the rules is flagged as well as escaped.
             chat("ev\x1b[2Jil", "in the user field"),
-            "<ev␛[2Jil> in the user field",
+            "<ev␛[2Jil> ⚠ invalid name in the user field",
         ),
         (
             general(),
             chat("bo\u{200b}b\u{200d}", "zero width"),
-            "<bo\\u{200b}b\\u{200d}> zero width",
+            "<bo\\u{200b}b\\u{200d}> ⚠ invalid name zero width",
         ),
         (
             general(),
             chat("\u{202e}eciла", "bidi name"),
-            "<\\u{202e}eciла> bidi name",
+            "<\\u{202e}eciла> ⚠ invalid name bidi name",
         ),
         (general(), b"\x1b[2Jraw\xc2\x9b".to_vec(), "<?> ␛[2Jraw\\u{9b}"),
         (
             "dm/alice".to_owned(),
             chat("ev\x1b]0;x\x07il", "direct"),
-            "@? <ev␛]0;x␇il> direct",
+            "@? <ev␛]0;x␇il> ⚠ invalid name direct",
         ),
         (
             "presence/\u{202e}evil".to_owned(),

@@ -39,6 +39,7 @@ impl State {
                 if self.conn == (Conn::Connected { ready: false }) {
                     self.conn = Conn::Connected { ready: true };
                     self.presence_subscribed();
+                    self.keys_on_their_way();
                     let how = if self.connected_once {
                         "reconnected"
                     } else {

@@ -8,6 +8,7 @@ mod arrival;
 pub mod command;
 mod connection;
 mod events;
+mod held;
 pub mod history;
 pub mod input;
 pub mod key;
@@ -139,6 +140,8 @@ pub struct State {
     secret: Option<secret::OwnKeys>,
     /// How many signatures may still be checked now (a flood is not checked whole).
     check_budget: secret::CheckBudget,
+    /// Direct messages waiting for the keys of others to arrive.
+    held: held::Held,
 }
 
 impl State {
@@ -192,6 +195,7 @@ impl State {
             },
             secret: None,
             check_budget: secret::CheckBudget::default(),
+            held: held::Held::default(),
             settings,
         }
     }
@@ -301,7 +305,7 @@ impl State {
     /// True while typed lines can be taken: line mode stops reading its
     /// input while the outbox is full (or the client is leaving).
     pub fn takes_input(&self) -> bool {
-        self.outbox.has_room() && !self.is_quitting()
+        self.outbox.room() > self.held.len() && !self.is_quitting()
     }
 
     /// How many more lines line mode may read now: as many as the outbox
@@ -310,7 +314,7 @@ impl State {
         if self.is_quitting() {
             0
         } else {
-            self.outbox.room()
+            self.outbox.room().saturating_sub(self.held.len())
         }
     }
 
@@ -357,6 +361,12 @@ impl State {
             self.notice(format!("{why}; nothing sent"), fx);
             return false;
         }
+        if let Some(held) = self.hold_direct(&room.name.clone(), text, kind, fx) {
+            return held;
+        }
+        let Some(room) = self.rooms.get(index) else {
+            return false;
+        };
         let direct = is_direct(&room.name);
         let topic = match room.name.strip_prefix('@') {
             Some(user) => self.topics.direct(user),

@@ -99,6 +99,8 @@ impl State {
                 fx,
             );
         }
+        // What waited for keys goes now, sealed where a key came.
+        self.release_held(true, fx);
         let drain = self.settings.drain_timeout;
         self.quitting = Some(Quitting {
             phase: Phase::Draining,

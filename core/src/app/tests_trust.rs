@@ -218,16 +218,61 @@ fn a_direct_message_to_someone_without_a_key_goes_in_clear_only_after_saying_so(
         .expect("sent the second time");
     assert_eq!(decode_chat(&sent.payload).text, "hello");
 
+    // Line mode cannot ask: right after connecting it waits a moment for
+    // the key, then says so and sends in clear.
     let mut line = line_state();
     line.set_keys(&[1; 32], [0; 32]);
     connect(&mut line);
     let fx = line.update(Event::Line("/msg carol hello".into()), t0());
+    assert!(publishes(&fx).is_empty(), "held while keys may still come: {fx:?}");
+    assert!(line
+        .wake_at()
+        .is_some_and(|at| at <= t0() + chrono::TimeDelta::seconds(1)));
+    let fx = line.update(Event::Wake, t0() + chrono::TimeDelta::seconds(1));
     assert!(
         fx.iter()
             .any(|e| matches!(e, Effect::Report(t) if t.contains("go unencrypted"))),
         "{fx:?}"
     );
     assert!(publishes(&fx).iter().any(|p| p.topic == "dm/carol"));
+    // Once settled, a DM to a name without a key goes at once, after the notice.
+    let fx = line.update(Event::Line("/msg dave hi".into()), t0() + chrono::TimeDelta::seconds(2));
+    assert!(publishes(&fx).iter().any(|p| p.topic == "dm/dave"));
+}
+
+#[test]
+fn a_script_piping_a_direct_message_at_start_gets_it_sealed_when_the_key_comes() {
+    let mut line = line_state();
+    line.set_keys(&[1; 32], [0; 32]);
+    // Typed before the connection, and right after it: both wait, in order.
+    line.update(Event::Line("/msg bob first".into()), t0());
+    connect(&mut line);
+    let fx = line.update(Event::Line("/msg bob second".into()), t0());
+    assert!(publishes(&fx).is_empty());
+    assert_eq!(line.lines_wanted(), OUTBOX_CAP - 2);
+    // bob's retained presence arrives: both go, sealed, in order.
+    let fx = deliver(&mut line, "presence/bob", &presence(&keys(2), "bob", "b1"));
+    let sent: Vec<_> = publishes(&fx).into_iter().filter(|p| p.topic == "dm/bob").collect();
+    assert_eq!(sent.len(), 2, "{fx:?}");
+    let bob = keys(2);
+    let texts: Vec<String> = sent
+        .iter()
+        .map(|p| {
+            let enc = decode_chat(&p.payload).enc.expect("sealed");
+            crate::protocol::sealed::open(&bob, "bob", &enc).unwrap()
+        })
+        .collect();
+    assert_eq!(texts, ["first", "second"]);
+}
+
+#[test]
+fn quitting_sends_what_waited_for_keys() {
+    let mut line = line_state();
+    line.set_keys(&[1; 32], [0; 32]);
+    connect(&mut line);
+    line.update(Event::Line("/msg carol bye".into()), t0());
+    let fx = line.update(Event::Quit, t0());
+    assert!(publishes(&fx).iter().any(|p| p.topic == "dm/carol"), "{fx:?}");
 }
 
 #[test]

@@ -100,7 +100,13 @@ impl State {
             .keyring
             .check_presence(user, topic, bytes, presence.key, presence.boxing)
         {
-            PresenceAuth::Signed { .. } | PresenceAuth::Unsigned | PresenceAuth::Untrusted => true,
+            PresenceAuth::Signed { first_use } => {
+                if first_use && self.held.len() > 0 {
+                    self.release_held(false, fx);
+                }
+                true
+            }
+            PresenceAuth::Unsigned | PresenceAuth::Untrusted => true,
             PresenceAuth::NewKey { first_warning } => {
                 if first_warning {
                     self.warn_new_key(user, fx);

@@ -102,6 +102,7 @@ impl State {
             own.repair_at,
             own.sweep_at,
             auto_away,
+            self.held.wake_at(),
         ]
         .into_iter()
         .flatten()
@@ -160,6 +161,9 @@ impl State {
         }
         if due(self.auto_away_at()) {
             self.set_away(None, true, fx);
+        }
+        if due(self.held.wake_at()) {
+            self.release_held(false, fx);
         }
     }
 
