@@ -80,19 +80,26 @@ impl State {
         if all || self.held.settled(self.now) {
             self.held.settled = true;
         }
+        let mut released = 0;
         while let Some((room, _, _)) = self.held.messages.front() {
             let peer = room.trim_start_matches('@');
             if !self.held.settled && self.keyring.box_key(peer).is_none() {
-                return;
+                break;
             }
             let Some((room, text, kind)) = self.held.messages.pop_front() else {
-                return;
+                break;
             };
             debug_assert!(is_direct(&room));
             let index = self.open_room(&room, fx);
             self.held.releasing = true;
             self.send(index, &text, kind, fx);
             self.held.releasing = false;
+            released += 1;
+        }
+        // A quit may have been waiting for these (when leaving anyway, the
+        // quit is what called).
+        if released > 0 && !all {
+            self.quit_step(fx);
         }
     }
 }

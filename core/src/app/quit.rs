@@ -99,8 +99,6 @@ impl State {
                 fx,
             );
         }
-        // What waited for keys goes now, sealed where a key came.
-        self.release_held(true, fx);
         let drain = self.settings.drain_timeout;
         self.quitting = Some(Quitting {
             phase: Phase::Draining,
@@ -152,10 +150,11 @@ impl State {
             self.quit_timeout(fx);
             return;
         }
-        if matches!(self.conn, Conn::Connected { .. }) && self.outbox.is_empty() {
+        if matches!(self.conn, Conn::Connected { .. }) && self.outbox.is_empty() && self.held.len() == 0 {
             self.leave(fx);
         }
-        // Otherwise wait: for acks, for the (re)connection, or for the deadline.
+        // Otherwise wait: for acks, for the (re)connection, for the keys of
+        // those direct messages are for, or for the deadline.
     }
 
     /// The broker acknowledged one of our messages while draining: the wait
@@ -259,6 +258,8 @@ impl State {
     /// restored) and takes them out of it: the exit status becomes
     /// [`EXIT_UNSENT`].
     pub(super) fn report_unsent(&mut self, fx: &mut Vec<Effect>) {
+        // What still waited for keys is unsent too: into the outbox, and said.
+        self.release_held(true, fx);
         let unsent = self.outbox.take_all();
         if unsent.is_empty() {
             return;

@@ -266,12 +266,30 @@ fn a_script_piping_a_direct_message_at_start_gets_it_sealed_when_the_key_comes()
 }
 
 #[test]
-fn quitting_sends_what_waited_for_keys() {
+fn end_of_input_right_after_a_direct_message_still_waits_for_the_key() {
+    // `printf '/msg bob …\n' | komunikator alice`: the line and the end of
+    // input come before the connection.
     let mut line = line_state();
     line.set_keys(&[1; 32], [0; 32]);
-    connect(&mut line);
+    line.update(Event::Line("/msg bob bye".into()), t0());
+    line.update(Event::Quit, t0());
+    let fx = connect(&mut line);
+    assert!(publishes(&fx).iter().all(|p| p.topic != "dm/bob"), "{fx:?}");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Exit(_) | Effect::Disconnect)));
+    let fx = deliver(&mut line, "presence/bob", &presence(&keys(2), "bob", "b1"));
+    let sent = publishes(&fx)
+        .into_iter()
+        .find(|p| p.topic == "dm/bob")
+        .expect("sent once the key came");
+    assert!(decode_chat(&sent.payload).enc.is_some(), "sealed");
+
+    // No key ever comes: after the wait it goes in clear, said, then the quit goes on.
+    let mut line = line_state();
+    line.set_keys(&[1; 32], [0; 32]);
     line.update(Event::Line("/msg carol bye".into()), t0());
-    let fx = line.update(Event::Quit, t0());
+    line.update(Event::Quit, t0());
+    connect(&mut line);
+    let fx = line.update(Event::Wake, t0() + chrono::TimeDelta::seconds(1));
     assert!(publishes(&fx).iter().any(|p| p.topic == "dm/carol"), "{fx:?}");
 }
 
