@@ -21,13 +21,21 @@ pub(super) fn draw(frame: &mut Frame, area: Rect) {
     let mut keys = vec![Line::styled("Keys", bold)];
     keys.extend(keymap::documented().map(|row| entry(row.keys.to_string(), row.brief)));
     let mut commands = vec![Line::styled("Commands", bold)];
-    commands.extend(COMMANDS.iter().map(|c| entry(c.usage.to_string(), c.about)));
+    // The key commands share one line: the overlay has to fit 80×30.
+    commands.extend(COMMANDS.iter().filter_map(|c| match c.name {
+        "trust" | "untrust" => None,
+        "whois" => Some(entry(
+            "/whois USER".to_string(),
+            "key fingerprint; /trust, /untrust USER",
+        )),
+        _ => Some(entry(c.usage.to_string(), c.about)),
+    }));
     // Side by side when there is room, else one list.
     let two_columns = area.width >= 110;
     let (width, rows) = if two_columns {
         (area.width.min(124), keys.len().max(commands.len()))
     } else {
-        (area.width.min(64), keys.len() + commands.len() + 1)
+        (area.width.min(64), keys.len() + commands.len())
     };
     let height = (rows as u16 + 2).min(area.height);
     let popup = Rect {
@@ -48,7 +56,6 @@ pub(super) fn draw(frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(keys), left);
         frame.render_widget(Paragraph::new(commands).wrap(Wrap { trim: false }), right);
     } else {
-        keys.push(Line::raw(""));
         keys.extend(commands);
         frame.render_widget(Paragraph::new(keys), inner);
     }

@@ -426,3 +426,25 @@ fn a_flood_of_signed_messages_is_checked_up_to_the_budget_and_the_rest_marked_un
     // Unsigned lines under bob's name cost no check: forged at once, whatever the budget.
     assert_eq!(Auth::Unchecked.mark(), Some("⚠ unchecked"));
 }
+
+#[test]
+fn our_own_sealed_direct_message_is_kept_in_the_history_as_text_opened_with_our_key() {
+    let mut alice = alice_knowing_bob();
+    alice.settings.store_history = true;
+    let fx = alice.update(Event::Line("/msg bob the secret is 4711".into()), t0());
+    let sent = publishes(&fx)
+        .into_iter()
+        .find(|p| p.topic == "dm/bob")
+        .expect("a DM")
+        .clone();
+    let fx = alice.update(Event::Net(NetEvent::Acked(sent.tag)), t0());
+    let kept = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Store(k) => Some(k.clone()),
+            _ => None,
+        })
+        .expect("stored once acknowledged");
+    assert_eq!((kept.room.as_str(), kept.text.as_str()), ("@bob", "the secret is 4711"));
+    assert!(kept.sealed && kept.own && kept.mark.is_none());
+}
