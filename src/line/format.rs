@@ -120,6 +120,17 @@ impl Formatter {
             // makes them for `--json` only.
             (Record::Connected { .. } | Record::NotSent { .. }, false) => Ok(()),
             (Record::Found(hit), json) => found(out, hit, json),
+            (Record::KeyChanged { user, old, new }, true) => {
+                out.write_all(b"{\"event\":\"key_changed\",\"user\":")?;
+                write_str(out, user)?;
+                out.write_all(b",\"old\":")?;
+                write_str(out, old)?;
+                out.write_all(b",\"new\":")?;
+                write_str(out, new)?;
+                out.write_all(b"}\n")
+            }
+            // The warning is on stderr already.
+            (Record::KeyChanged { .. }, false) => Ok(()),
         }
     }
 

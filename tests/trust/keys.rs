@@ -97,6 +97,10 @@ fn a_new_key_for_bob_is_warned_about_once_marked_until_trusted_and_remembered_ac
     carol.expect_stderr("⚠⚠ WARNING: bob's key has CHANGED", WAIT);
     let second_key = announced_key(&net, "bob");
     assert_ne!(first_key, second_key, "a fresh data directory made the same key");
+    // Scripts reading --json get it as a record too, with both fingerprints.
+    let changed = wait_record(&mut carol, "the key_changed record", |v| v["event"] == "key_changed");
+    assert_eq!(changed["user"], "bob");
+    assert_ne!(changed["old"], changed["new"]);
     let key_file = second_home.join("komunikator/keys/bob.key");
     let mode =
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key_file).expect("bob's key file").permissions());

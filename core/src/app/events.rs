@@ -164,6 +164,9 @@ pub enum Record {
     },
     /// A message the history search found.
     Found(Kept),
+    /// `user` announced a key other than the one remembered (fingerprints);
+    /// said on stderr as well, so text line mode prints nothing more.
+    KeyChanged { user: String, old: String, new: String },
     /// A change of someone's presence; `retained`: the state found on
     /// arrival (or learnt from a roll call), not a change seen happening.
     Presence {

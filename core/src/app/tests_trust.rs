@@ -146,6 +146,19 @@ fn a_new_key_warns_once_in_every_room_and_is_marked_until_trusted() {
     );
     assert_eq!(last_message(&state, 0).verdict.auth, Auth::Signed);
     assert_eq!(state.person_warning("bob"), None);
+
+    // Line mode says it on stderr and, for --json, as a record.
+    let mut line = line_state();
+    line.set_keys(&[1; 32], [0; 32]);
+    connect(&mut line);
+    deliver(&mut line, "presence/bob", &presence(&keys(2), "bob", "b1"));
+    let fx = deliver(&mut line, "presence/bob", &presence(&keys(4), "bob", "b2"));
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Report(t) if t.contains("CHANGED"))));
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Print(Record::KeyChanged { user, .. }) if user == "bob")));
 }
 
 #[test]

@@ -140,6 +140,8 @@ impl State {
         );
         if self.line_mode() {
             fx.push(Effect::Report(text));
+            let (user, old, new) = (user.to_owned(), old, new);
+            fx.push(Effect::Print(crate::app::Record::KeyChanged { user, old, new }));
             return;
         }
         let now = self.now;
