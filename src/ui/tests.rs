@@ -58,6 +58,40 @@ pub(super) fn screen(state: &State, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
+/// The sizes every screen is checked at: the smallest supported, the
+/// classic terminal, a common laptop split and a wide monitor.
+pub(super) const SIZES: [(u16, u16); 4] = [(50, 15), (80, 24), (120, 35), (200, 60)];
+
+/// Snapshots `state` drawn at each of [`SIZES`], as `{name}_{w}x{h}`; the
+/// state is told each size first, as the terminal would tell it.
+pub(super) fn at_sizes(name: &str, state: &mut State) {
+    for (width, height) in SIZES {
+        state.update(Event::Resize { width, height }, state.now);
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen(state, width, height));
+    }
+}
+
+#[test]
+fn a_conversation_at_every_size() {
+    let mut state = state(&["general", "rust"]);
+    presence(&mut state, "bob", Status::Online, at(14, 0));
+    say(
+        &mut state,
+        "1",
+        "bob",
+        "Good morning! Is the build green today?",
+        at(14, 1),
+    );
+    say(
+        &mut state,
+        "2",
+        "alice",
+        "It is, after the fix to the flaky test.",
+        at(14, 2),
+    );
+    at_sizes("conversation", &mut state);
+}
+
 #[test]
 fn empty_room() {
     let state = State::new(Settings::for_test("alice", &["general"], Mode::Tui), at(14, 0), 0);
