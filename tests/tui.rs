@@ -44,7 +44,12 @@ fn typing_in_the_full_screen_ui_reaches_another_client_and_back() {
 
         tmux.keys("alice", &["F1"]);
         tmux.wait_screen("alice", "the help overlay", |s| {
-            s.contains("komunikator help") && s.contains("/quit")
+            s.contains("komunikator help") && s.contains("/join ROOM")
+        });
+        // Longer than 30 rows at 100 columns: End shows the rest.
+        tmux.keys("alice", &["End"]);
+        tmux.wait_screen("alice", "the end of the help", |s| {
+            s.contains("/quit") && s.contains("online / away / offline")
         });
         tmux.keys("alice", &["Escape"]);
 

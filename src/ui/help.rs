@@ -1,42 +1,48 @@
-//! The help overlay (F1, /help): every key and command.
+//! The help overlay (F1, /help): every key, command and mark, laid out by
+//! `app::help` for the screen's width, scrolled where the state says.
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
-use crate::app::command::COMMANDS;
-use crate::app::keymap;
+use crate::app::help::{self, Part};
+use crate::app::State;
 
-fn entry(left: String, about: &'static str) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{left:<20}"), Style::default().fg(Color::Cyan)),
-        Span::raw(about),
-    ])
+fn style(part: Part) -> Style {
+    match part {
+        Part::Heading => Style::default().add_modifier(Modifier::BOLD),
+        Part::Label => Style::default().fg(Color::Cyan),
+        Part::Text => Style::default(),
+    }
 }
 
-pub(super) fn draw(frame: &mut Frame, area: Rect) {
-    let bold = Style::default().add_modifier(Modifier::BOLD);
-    let mut keys = vec![Line::styled("Keys", bold)];
-    keys.extend(keymap::documented().map(|row| entry(row.keys.to_string(), row.brief)));
-    let mut commands = vec![Line::styled("Commands", bold)];
-    // The key commands share one line: the overlay has to fit 80×30.
-    commands.extend(COMMANDS.iter().filter_map(|c| match c.name {
-        "trust" | "untrust" => None,
-        "whois" => Some(entry(
-            "/whois USER".to_string(),
-            "key fingerprint; /trust, /untrust USER",
-        )),
-        _ => Some(entry(c.usage.to_string(), c.about)),
-    }));
-    // Side by side when there is room, else one list.
-    let two_columns = area.width >= 110;
-    let (width, rows) = if two_columns {
-        (area.width.min(124), keys.len().max(commands.len()))
+/// Where the reader is and how to move, as long as the border has room for.
+fn position(first: usize, last: usize, total: usize, room: usize) -> String {
+    let choices = if last - first + 1 < total {
+        vec![
+            format!(" lines {first}–{last} of {total} · ↑↓ PgUp PgDn scroll · Esc closes "),
+            format!(" {first}–{last} of {total} · ↑↓ PgUp PgDn · Esc closes "),
+            format!(" {first}–{last} of {total} · ↑↓ · Esc "),
+        ]
     } else {
-        (area.width.min(64), keys.len() + commands.len())
+        vec![" Esc closes ".to_owned()]
     };
+    choices
+        .into_iter()
+        .find(|text| UnicodeWidthStr::width(text.as_str()) <= room)
+        .unwrap_or_default()
+}
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let layout = help::layout(area.width);
+    let total = layout.lines.len();
+    let rows = help::visible_rows(total, area.height);
+    // The state's offset may be from another size: never past the end here.
+    let first = state.help_scroll.min(total - rows);
+    let width = layout.width.min(area.width);
     let height = (rows as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
@@ -44,26 +50,31 @@ pub(super) fn draw(frame: &mut Frame, area: Rect) {
         width,
         height,
     };
+    let room = usize::from(width.saturating_sub(2));
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" komunikator help · any key closes ")
+        .title(" komunikator help ")
+        .title_bottom(Line::from(position(first + 1, first + rows, total, room)).right_aligned())
         .border_style(Style::default().fg(Color::Cyan));
+    let lines: Vec<Line> = layout.lines[first..first + rows]
+        .iter()
+        .map(|segments| {
+            let spans: Vec<Span> = segments
+                .iter()
+                .map(|(part, text)| Span::styled(text.as_str(), style(*part)))
+                .collect();
+            Line::from(spans)
+        })
+        .collect();
     frame.render_widget(Clear, popup);
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    if two_columns {
-        let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
-        frame.render_widget(Paragraph::new(keys), left);
-        frame.render_widget(Paragraph::new(commands).wrap(Wrap { trim: false }), right);
-    } else {
-        keys.extend(commands);
-        frame.render_widget(Paragraph::new(keys), inner);
-    }
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::app::{command::COMMANDS, keymap};
 
     const README: &str = include_str!("../../README.md");
 

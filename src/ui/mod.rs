@@ -11,6 +11,8 @@ mod tests;
 #[cfg(test)]
 mod tests_delivery;
 #[cfg(test)]
+mod tests_help;
+#[cfg(test)]
 mod tests_trust;
 mod wrap;
 
@@ -43,7 +45,7 @@ pub fn draw(frame: &mut Frame, state: &State, utc_offset: FixedOffset) {
     bars::status(frame, status, state);
     bars::input(frame, input, state);
     if state.show_help {
-        help::draw(frame, frame.area());
+        help::draw(frame, frame.area(), state);
     }
 }
 

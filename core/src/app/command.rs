@@ -232,8 +232,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         args: Args::Ignored(|| Command::Help),
         usage: "/help",
-        about: "show keys and commands",
-        full: "keys and commands",
+        about: "show keys, commands and marks",
+        full: "keys, commands and what the marks on messages mean",
     },
     CommandSpec {
         name: "quit",

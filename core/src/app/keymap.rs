@@ -187,7 +187,8 @@ pub const KEYMAP: &[KeyRow] = &[
     KeyRow {
         keys: "F1 / F2 / Ctrl-L",
         brief: "this help / side panel / redraw",
-        full: "help overlay with every key and command (any key closes it) / show or hide the side panel \
+        full: "help overlay with every key, command and mark (Up/Down, PgUp/PgDn, Home/End scroll it; Esc, F1, \
+               q or Enter close it) / show or hide the side panel \
                (it hides itself under 60 columns) / redraw the screen",
         bindings: &[
             (plain(K::F(1)), A::Help),

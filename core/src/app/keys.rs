@@ -13,12 +13,8 @@ fn page(state: &State) -> usize {
 }
 
 pub(super) fn handle(state: &mut State, key: Key, fx: &mut Vec<Effect>) {
-    if state.show_help {
-        // Any key closes the overlay; only quitting keys do more.
-        state.show_help = false;
-        if keymap::lookup(key) != Some(Action::ClearOrQuit) {
-            return;
-        }
+    if state.show_help && super::help::key(state, key) {
+        return;
     }
     if state.overlay.is_some() && overlay_key(state, key, fx) {
         return;
@@ -83,7 +79,7 @@ fn perform(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::DeleteWordForward => edit(state, InputRequest::DeleteNextWord),
         Action::DeleteToStart => edit(state, InputRequest::DeleteFromStart),
         Action::DeleteToEnd => edit(state, InputRequest::DeleteTillEnd),
-        Action::Help => state.show_help = true,
+        Action::Help => state.open_help(),
         Action::Search => {
             state.input.take();
             state.input.paste("/search ");
@@ -123,6 +119,11 @@ fn request_quit(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 pub(super) fn scroll(state: &mut State, lines: i32, fx: &mut Vec<Effect>) {
+    if state.show_help {
+        // The wheel up (positive) shows earlier lines of the help.
+        state.scroll_help(-(lines as isize));
+        return;
+    }
     if let Some(super::Overlay::Context(view)) = &mut state.overlay {
         view.scroll += lines as isize;
         return;

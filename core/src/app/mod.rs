@@ -9,6 +9,7 @@ pub mod command;
 mod connection;
 mod events;
 mod held;
+pub mod help;
 pub mod history;
 pub mod input;
 pub mod key;
@@ -29,6 +30,8 @@ pub mod testing;
 mod tests;
 #[cfg(test)]
 mod tests_delivery;
+#[cfg(test)]
+mod tests_help;
 #[cfg(test)]
 mod tests_history;
 #[cfg(test)]
@@ -105,6 +108,10 @@ pub struct State {
     pub zone: chrono::FixedOffset,
     pub input: input::InputLine,
     pub show_help: bool,
+    /// How far the help is scrolled down, in lines (clamped where it is drawn).
+    pub help_scroll: usize,
+    /// The help was opened in this run: the status bar stops pointing at it.
+    pub help_seen: bool,
     /// Search results or a hit in context, over the message pane.
     pub overlay: Option<Overlay>,
     /// Keeper requests waiting for answers.
@@ -172,6 +179,8 @@ impl State {
             zone: chrono::FixedOffset::east_opt(0).expect("UTC"),
             input: input::InputLine::default(),
             show_help: false,
+            help_scroll: 0,
+            help_seen: false,
             overlay: None,
             asks: Vec::new(),
             caught_up_before: None,

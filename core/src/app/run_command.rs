@@ -47,7 +47,7 @@ impl State {
                         fx.push(Effect::Report(format!("{:<18} {}", spec.usage, spec.about)));
                     }
                 } else {
-                    self.show_help = true;
+                    self.open_help();
                 }
             }
             Command::Quit(message) => self.quit(message, fx),
