@@ -3,6 +3,7 @@
 
 mod bars;
 mod help;
+mod help_hint;
 mod messages;
 mod panel;
 mod search;
@@ -43,6 +44,7 @@ pub fn draw(frame: &mut Frame, state: &State, utc_offset: FixedOffset) {
         panel::draw(frame, side, state, utc_offset);
     }
     bars::status(frame, status, state);
+    help_hint::draw(frame, status, state);
     bars::input(frame, input, state);
     if state.show_help {
         help::draw(frame, frame.area(), state);

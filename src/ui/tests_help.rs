@@ -122,3 +122,16 @@ fn every_key_command_and_mark_reads_whole_at_every_size() {
         }
     }
 }
+
+#[test]
+fn the_status_bar_points_at_the_help_until_it_is_opened() {
+    let mut state = tui_state();
+    connect(&mut state);
+    at_sizes("help_hint", &mut state);
+    let status_row = |state: &State| screen(state, 80, 24).lines().nth(22).unwrap().to_owned();
+    state.update(Event::Resize { width: 80, height: 24 }, t0());
+    assert!(status_row(&state).contains("F1 help"), "{}", status_row(&state));
+    state.update(key(KeyCode::F(1)), t0());
+    state.update(key(KeyCode::Esc), t0());
+    assert!(!status_row(&state).contains("F1 help"), "{}", status_row(&state));
+}
