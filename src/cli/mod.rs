@@ -1,5 +1,7 @@
 //! The command line: flags, their validation, and one-line errors.
 
+mod generated;
+mod help_text;
 mod usage_error;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -9,8 +11,8 @@ use clap::error::ErrorKind;
 use clap::Parser;
 
 use crate::config::{
-    parse_port, parse_room, parse_server, parse_username, variables, ConfigError, DeclaredFlags, Endpoint, Layer,
-    Request, PLAIN_PORT,
+    parse_port, parse_room, parse_server, parse_username, ConfigError, DeclaredFlags, Endpoint, Layer, Request,
+    PLAIN_PORT,
 };
 use crate::settings::{local_address, Mode, Task};
 pub use usage_error::one_line;
@@ -26,10 +28,8 @@ pub use usage_error::one_line;
         Full-screen by default; --no-tui reads lines from stdin and prints one line per event.\n\n\
         Settings come from flags, then KOMUNIKATOR_* environment variables, then the config\n\
         file (~/.config/komunikator/config.toml or --config), then defaults.",
-    after_help = "Examples:\n  komunikator alice\n  komunikator -s broker.example.org -r rust -r random bob\n  \
-        komunikator -s mqtts://broker.example.org --user bob bob\n  \
-        printf 'hello\\n' | komunikator --no-tui carol",
-    after_long_help = after_long_help()
+    after_help = help_text::short(),
+    after_long_help = help_text::long()
 )]
 pub struct Cli {
     /// Your name in the chat: 1 to 32 letters, digits, '_', '-', '.', in one script, nothing invisible [default: `username` in the config file]
@@ -126,6 +126,14 @@ pub struct Cli {
     /// The ordinary settings' flags, from `config/table.rs`.
     #[command(flatten)]
     pub declared: DeclaredFlags,
+
+    /// Print the completion script for SHELL and exit (see assets/completions/)
+    #[arg(display_order = 900, long, value_name = "SHELL", conflicts_with = "man")]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) and exit
+    #[arg(display_order = 910, long)]
+    pub man: bool,
 }
 
 /// Stands for a `--password` value, which is never kept nor shown.
@@ -134,15 +142,6 @@ pub struct DroppedPassword;
 
 fn drop_password(_: &str) -> Result<DroppedPassword, String> {
     Ok(DroppedPassword)
-}
-
-fn after_long_help() -> String {
-    let mut text = String::from("Environment variables (weaker than flags, stronger than the config file):\n");
-    for (name, what) in variables() {
-        text += &format!("  {name:<27} {what}\n");
-    }
-    text += "  RUST_LOG                    log level, e.g. debug (default: warn,komunikator=info)\n";
-    text
 }
 
 impl Cli {
@@ -234,7 +233,10 @@ pub fn parse_or_exit() -> Cli {
             );
             std::process::exit(2);
         }
-        Ok(cli) => cli,
+        Ok(cli) => {
+            generated::print_and_exit_if_asked(&cli);
+            cli
+        }
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
         Err(e) => {
