@@ -9,6 +9,7 @@ mod delivery;
 mod format;
 mod input;
 mod presence;
+mod topic;
 
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;

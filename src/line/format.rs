@@ -131,6 +131,13 @@ impl Formatter {
             }
             // The warning is on stderr already.
             (Record::KeyChanged { .. }, false) => Ok(()),
+            (Record::Topic { room, said, .. }, false) => super::topic::text(out, &mut self.clock, room, said),
+            (
+                Record::Topic {
+                    room, topic, retained, ..
+                },
+                true,
+            ) => super::topic::json(out, room, topic, *retained),
         }
     }
 
@@ -228,7 +235,7 @@ fn message_json(out: &mut impl Write, room: &str, m: &Message) -> io::Result<()>
 
 /// Who sent it, as far as can be told: `"auth"` always; `"warning"` (the
 /// mark shown), `"lookalike"`, `"invalid_name"` and `"sealed"` when they apply.
-fn verdict_json(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
+pub(super) fn verdict_json(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
     write!(out, ",\"auth\":\"{}\"", verdict.auth.as_str())?;
     if let Some(mark) = verdict.mark() {
         out.write_all(b",\"warning\":")?;

@@ -15,6 +15,7 @@ mod tests_delivery;
 mod tests_help;
 #[cfg(test)]
 mod tests_trust;
+mod topic;
 mod wrap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -30,14 +31,16 @@ const PANEL_WIDTH: u16 = 24;
 /// out the local one, so that drawing never asks the machine (and the same
 /// state and offset always draw the same screen).
 pub fn draw(frame: &mut Frame, state: &State, utc_offset: FixedOffset) {
-    let [title, body, status, input] = Layout::vertical([
+    let [title, room_topic, body, status, input] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(topic::rows(state)),
         Constraint::Min(1),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(frame.area());
     bars::title(frame, title, state);
+    topic::draw(frame, room_topic, state);
     let (chat, side) = split_panel(body, state);
     messages::draw(frame, chat, state, utc_offset);
     if let Some(side) = side {

@@ -312,3 +312,19 @@ fn hosting_shows_in_the_status_bar() {
     assert!(shown.contains("· hosting 0.0.0.0:1883"), "{shown}");
     assert!(!screen(&self::state(&["general"]), 100, 12).contains("hosting"));
 }
+
+#[test]
+fn a_room_topic_shows_under_the_title() {
+    use crate::protocol::payload::encode_topic;
+    let mut state = state(&["general", "rust"]);
+    presence(&mut state, "bob", Status::Online, at(14, 0));
+    let topic = encode_topic(
+        "general",
+        "bob",
+        "Release on Friday: freeze at noon, notes in the wiki, and \u{1b}[31mno\u{1b}[0m pushes to main after that",
+        at(14, 1),
+    );
+    arrive(&mut state, "topic/general", topic, at(14, 1));
+    say(&mut state, "1", "bob", "Topic is set, see above.", at(14, 2));
+    at_sizes("topic", &mut state);
+}

@@ -59,7 +59,10 @@ fn a_lost_connection_shows_reconnecting_with_countdown_and_reason_then_renews_ev
             "history/reply/alice",
             "chat/general",
             "chat/rust",
-            "chat/later"
+            "chat/later",
+            "topic/general",
+            "topic/rust",
+            "topic/later"
         ]
     );
     assert_eq!(state.conn, Conn::Connected { ready: true });

@@ -35,6 +35,7 @@ pub(super) fn handle(state: &mut State, topic: &str, payload: &[u8], retained: b
         TopicRef::RollCall(user) => state.roll_call_arrived(user, payload),
         TopicRef::Answer { from, to } if to == state.me() => state.presence_arrived(from, topic, payload, false, fx),
         TopicRef::HistoryReply(to) if to == state.me() => state.keeper_replied(payload, fx),
+        TopicRef::RoomTopic(room) => state.room_topic_arrived(room, topic, payload, retained, fx),
         TopicRef::Direct(_)
         | TopicRef::Answer { .. }
         | TopicRef::HistoryRequest(_)

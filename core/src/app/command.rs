@@ -32,6 +32,9 @@ pub enum Command {
     Untrust(String),
     Help,
     Quit(Option<String>),
+    /// `/topic` shows the active room's topic, `/topic TEXT` sets it,
+    /// `/topic --clear` clears it.
+    Topic(Option<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,6 +246,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         about: "go offline (others see MESSAGE) and exit",
         full: "go offline and exit; others see `alice left (MESSAGE)` in the rooms you share",
     },
+    CommandSpec {
+        name: "topic",
+        aliases: &[],
+        args: Args::OptionalText(Command::Topic),
+        usage: "/topic [TEXT]",
+        about: "show or set the room's topic",
+        full: "show the active room's topic, or set it to TEXT for everyone (kept by the broker); `/topic --clear` clears it",
+    },
 ];
 
 /// The command with this name or alias.
@@ -396,6 +407,12 @@ mod tests {
             ("/quit", Ok(Command::Quit(None))),
             ("/quit see you", Ok(Command::Quit(Some("see you".into())))),
             ("/exit  bye ", Ok(Command::Quit(Some("bye".into())))),
+            ("/topic", Ok(Command::Topic(None))),
+            (
+                "/topic  Release on Friday ",
+                Ok(Command::Topic(Some("Release on Friday".into()))),
+            ),
+            ("/topic --clear", Ok(Command::Topic(Some("--clear".into())))),
         ];
         for (line, want) in cases {
             assert_eq!(parse(line), want, "{line:?}");

@@ -140,6 +140,13 @@ impl State {
                 .filter(|r| !is_direct(&r.name))
                 .map(|r| (self.topics.chat(&r.name), qos)),
         );
+        // Each room's topic: retained, so it arrives on subscribing.
+        topics.extend(
+            self.rooms
+                .iter()
+                .filter(|r| !is_direct(&r.name))
+                .map(|r| (self.topics.room_topic(&r.name), 1)),
+        );
         fx.push(Effect::Subscribe(topics));
         self.flush_outbox(fx);
         self.quit_step(fx);

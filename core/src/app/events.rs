@@ -176,6 +176,14 @@ pub enum Record {
         ts: DateTime<Utc>,
         retained: bool,
     },
+    /// A room's topic arrived (`topic.text` empty: cleared); `said`: the
+    /// notice the UI shows for it; `retained`: found on joining.
+    Topic {
+        room: String,
+        topic: super::room_topic::RoomTopic,
+        retained: bool,
+        said: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,6 +22,7 @@ pub mod people;
 mod presence;
 mod quit;
 pub mod room;
+pub mod room_topic;
 mod run_command;
 mod secret;
 #[cfg(any(test, feature = "test-support"))]
@@ -46,6 +47,8 @@ mod tests_presence;
 mod tests_quit;
 #[cfg(test)]
 mod tests_resumed;
+#[cfg(test)]
+mod tests_topic;
 #[cfg(test)]
 mod tests_trust;
 mod trust_commands;

@@ -294,6 +294,8 @@ pub struct Room {
     /// A direct conversation whose peer has no trusted key: the user was
     /// told its messages go unencrypted (and, in the UI, confirmed).
     pub clear_confirmed: bool,
+    /// The room's topic, as the latest `topic/<room>` said (none: not set).
+    pub topic: Option<super::room_topic::RoomTopic>,
 }
 
 /// Ids remembered per room: enough to catch QoS 1 redeliveries.
@@ -323,6 +325,7 @@ impl Room {
             forgotten_at: None,
             told_catch_up: false,
             clear_confirmed: false,
+            topic: None,
         }
     }
 

@@ -22,6 +22,7 @@ impl State {
                 } else {
                     if matches!(self.conn, Conn::Connected { .. }) {
                         fx.push(Effect::Subscribe(vec![(self.topics.chat(&name), self.settings.qos)]));
+                        fx.push(Effect::Subscribe(vec![(self.topics.room_topic(&name), 1)]));
                     }
                     self.notice(format!("joined #{name}"), fx);
                     self.presence_changed(fx);
@@ -51,6 +52,7 @@ impl State {
                 }
             }
             Command::Quit(message) => self.quit(message, fx),
+            Command::Topic(text) => self.run_topic(text, fx),
         }
         true
     }
@@ -120,6 +122,7 @@ impl State {
         let room = self.rooms.remove(index);
         if !is_direct(&room.name) && matches!(self.conn, Conn::Connected { .. }) {
             fx.push(Effect::Unsubscribe(self.topics.chat(&room.name)));
+            fx.push(Effect::Unsubscribe(self.topics.room_topic(&room.name)));
         }
         if self.active > index || self.active >= self.rooms.len() {
             self.active = self.active.saturating_sub(1);

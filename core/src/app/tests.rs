@@ -36,7 +36,9 @@ fn on_connect_publishes_online_then_subscribes_everything() {
             "dm/alice",
             "history/reply/alice",
             "chat/general",
-            "chat/rust"
+            "chat/rust",
+            "topic/general",
+            "topic/rust"
         ]
     );
     assert_eq!(state.conn, Conn::Connected { ready: true });

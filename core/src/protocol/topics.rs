@@ -24,6 +24,8 @@ pub enum TopicRef<'a> {
     HistoryRequest(&'a str),
     /// `history/reply/<user>`: a keeper answers `user`'s history requests.
     HistoryReply(&'a str),
+    /// `topic/<room>`: the room's topic (retained).
+    RoomTopic(&'a str),
     Other,
 }
 
@@ -102,6 +104,11 @@ impl Topics {
         format!("{}history/reply/{user}", self.prefix)
     }
 
+    /// Where `room`'s topic is kept, retained (docs/protocol.md, "Room topics").
+    pub fn room_topic(&self, room: &str) -> String {
+        format!("{}topic/{room}", self.prefix)
+    }
+
     pub fn parse<'a>(&self, topic: &'a str) -> TopicRef<'a> {
         let Some(rest) = topic.strip_prefix(self.prefix.as_str()) else {
             return TopicRef::Other;
@@ -135,6 +142,7 @@ impl Topics {
             "chat" => TopicRef::Chat(name),
             "presence" => TopicRef::Presence(name),
             "dm" => TopicRef::Direct(name),
+            "topic" => TopicRef::RoomTopic(name),
             _ => TopicRef::Other,
         }
     }
@@ -193,6 +201,9 @@ mod tests {
             assert_eq!(t.parse("acme/history/get/x"), TopicRef::HistoryRequest("x"));
             assert_eq!(t.parse("acme/history/reply/carol"), TopicRef::HistoryReply("carol"));
             assert_eq!(t.parse("history/get/x"), TopicRef::Other);
+            assert_eq!(t.room_topic("general"), "acme/topic/general");
+            assert_eq!(t.parse("acme/topic/general"), TopicRef::RoomTopic("general"));
+            assert_eq!(t.parse("topic/general"), TopicRef::Other);
         }
     }
 
@@ -216,6 +227,22 @@ mod tests {
             "history/get//",
         ] {
             assert_eq!(t.parse(other), TopicRef::Other, "{other}");
+        }
+    }
+
+    #[test]
+    fn room_topics_are_their_own_and_never_a_chat_presence_or_direct_topic() {
+        let t = Topics::new("");
+        assert_eq!(t.room_topic("łódź"), "topic/łódź");
+        assert_eq!(t.parse(&t.room_topic("łódź")), TopicRef::RoomTopic("łódź"));
+        for other in ["topic/a/b", "topic/", "topic"] {
+            assert_eq!(t.parse(other), TopicRef::Other, "{other}");
+        }
+        // Not matched by `chat/<room>`, `presence/+` or `dm/<user>` (PROTOCOL.md).
+        let room_topic = t.room_topic("general");
+        for filter in [t.chat("general"), t.presence_all(), t.direct("general")] {
+            let (kind, _) = filter.split_once('/').unwrap();
+            assert!(!room_topic.starts_with(&format!("{kind}/")), "{filter}");
         }
     }
 }

@@ -5,12 +5,14 @@ mod chat;
 mod fast_strict;
 mod presence;
 mod strict;
+mod topic;
 
 pub use chat::{decode_chat, decode_chat_without_fast_path, encode_chat, encode_sealed_chat, ChatIn, Form, Kind};
 pub use presence::{
     decode_beacon, decode_presence, encode_beacon, encode_presence, Beacon, PresenceError, PresenceIn, PresenceOut,
     Reason, Status, MAX_PRESENCE_MESSAGE_CHARS,
 };
+pub use topic::{decode_topic, encode_topic, TopicError, TopicIn, MAX_TOPIC_BYTES};
 
 pub const PROTOCOL_VERSION: u64 = 1;
 
