@@ -81,6 +81,8 @@ fn chat(state: &mut State, index: usize, arrived: Arrived<'_>, mut chat_in: Chat
     let from_me = chat_in.user.as_deref() == Some(me.as_str());
     // Whoever may not be who they say rings no bell and calls no one.
     let mention = !from_me && !verdict.is_suspect() && mentions(&chat_in.text, me);
+    // A direct message is addressed to us as a mention is: mark, bell, title.
+    let calls_me = mention || (!from_me && !verdict.is_suspect() && is_direct(&state.rooms[index].name));
     let message = Message {
         id: chat_in.id,
         user: chat_in.user,
@@ -112,7 +114,8 @@ fn chat(state: &mut State, index: usize, arrived: Arrived<'_>, mut chat_in: Chat
     fx.extend(kept.map(Effect::Store));
     if index != state.active {
         room.unread += 1;
-        room.mentioned |= mention;
+        room.mentioned |= calls_me;
+        room.mentions += usize::from(calls_me);
     }
     if caught_up {
         // What was said while away rings no bell, one by one.
@@ -120,7 +123,7 @@ fn chat(state: &mut State, index: usize, arrived: Arrived<'_>, mut chat_in: Chat
         return;
     }
     room.push(Entry::Message(message));
-    if mention && state.settings.bell {
+    if calls_me && state.settings.bell {
         fx.push(Effect::Bell);
     }
 }

@@ -178,6 +178,7 @@ pub(super) fn switch_to(state: &mut State, index: usize) {
     if let Some(room) = state.rooms.get_mut(index) {
         room.unread = 0;
         room.mentioned = false;
+        room.mentions = 0;
     }
 }
 

@@ -7,6 +7,7 @@
 mod arrival;
 pub mod command;
 mod connection;
+mod direct_echo;
 mod events;
 mod held;
 pub mod history;
@@ -27,6 +28,8 @@ mod secret;
 pub mod testing;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_calls;
 #[cfg(test)]
 mod tests_delivery;
 #[cfg(test)]

@@ -266,6 +266,8 @@ pub struct Room {
     pub seen: SeenIds,
     pub unread: usize,
     pub mentioned: bool,
+    /// Unread messages that call us (mentions and direct messages).
+    pub mentions: usize,
     /// Entries hidden below the view (0: at the live end).
     pub scroll_back: usize,
     /// Messages that arrived while scrolled up.
@@ -310,6 +312,7 @@ impl Room {
             seen: SeenIds::new(SEEN_IDS_PER_ROOM, seen_keys),
             unread: 0,
             mentioned: false,
+            mentions: 0,
             scroll_back: 0,
             new_below: 0,
             last_activity: 0,

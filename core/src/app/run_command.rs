@@ -12,7 +12,12 @@ impl State {
             Command::Me(text) => return self.send(self.active, &text, Kind::Action, fx),
             Command::Msg { user, text } => {
                 let index = self.open_room(&format!("@{user}"), fx);
-                return self.send(index, &text, Kind::Text, fx);
+                let from = self.active;
+                let sent = self.send(index, &text, Kind::Text, fx);
+                if sent {
+                    self.echo_direct(from, index, &user, &text, fx);
+                }
+                return sent;
             }
             Command::Join(name) => {
                 let known = self.rooms.iter().any(|r| r.name == name);
