@@ -122,10 +122,12 @@ fn chat(state: &mut State, index: usize, arrived: Arrived<'_>, mut chat_in: Chat
         room.add_caught_up(message);
         return;
     }
+    let alert = calls_me.then(|| super::notify::alert(&room.name, &message, state.settings.notify));
     room.push(Entry::Message(message));
     if calls_me && state.settings.bell {
         fx.push(Effect::Bell);
     }
+    fx.extend(alert.flatten().map(Effect::Notify));
 }
 
 /// True when `text` names `user` as a whole word, ignoring case.

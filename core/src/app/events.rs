@@ -145,6 +145,9 @@ pub enum Effect {
     Forget(String),
     /// Write the known-keys file again with this text (the key ring changed).
     SaveKnownKeys(String),
+    /// A desktop notification: a whole escape sequence (OSC 9 or 777) to
+    /// write to the terminal as it is, made safe by [`super::notify`].
+    Notify(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

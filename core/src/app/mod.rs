@@ -17,6 +17,7 @@ pub mod keymap;
 pub mod keyring;
 pub mod keys;
 pub mod lookalikes;
+pub mod notify;
 pub mod outbox;
 pub mod people;
 mod presence;

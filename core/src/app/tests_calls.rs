@@ -143,3 +143,52 @@ fn msg_typed_in_the_conversation_itself_is_not_echoed_and_a_long_echo_is_cut() {
         .expect("an echo");
     assert_eq!(echo, format!("→ bob: {}…", "x".repeat(200)));
 }
+
+#[test]
+fn a_call_notifies_the_desktop_when_asked_with_the_text_made_safe() {
+    use super::notify::Notifier;
+    // (notifier, topic, sender, text, the sequence written)
+    let table = [
+        (
+            Notifier::Osc777,
+            "dm/alice",
+            "bob",
+            "hi",
+            Some("\x1b]777;notify;bob (direct);hi\x07"),
+        ),
+        (
+            Notifier::Osc9,
+            "chat/rust",
+            "bob",
+            "alice; \x1b[2J",
+            Some("\x1b]9;bob in #rust: alice, ␛[2J\x07"),
+        ),
+        (
+            Notifier::Osc9,
+            "chat/rust",
+            "bob",
+            "nothing for alice's eyes",
+            Some("\x1b]9;bob in #rust: nothing for alice's eyes\x07"),
+        ),
+        (Notifier::Osc9, "chat/rust", "bob", "hello all", None),
+        (Notifier::Off, "dm/alice", "bob", "hi", None),
+        (Notifier::Osc9, "dm/alice", "\u{430}lice", "it is me", None),
+    ];
+    for (n, (notifier, topic, sender, text, want)) in table.into_iter().enumerate() {
+        let mut state = alice();
+        state.settings.notify = notifier;
+        let fx = arrive(
+            &mut state,
+            topic,
+            &encode_chat(&format!("m{n}"), sender, text, t0(), Kind::Text),
+        );
+        let written: Vec<&str> = fx
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Notify(sequence) => Some(sequence.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(written, want.into_iter().collect::<Vec<_>>(), "{text:?}");
+    }
+}
