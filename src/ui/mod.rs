@@ -9,6 +9,8 @@ mod search;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_calls;
+#[cfg(test)]
 mod tests_delivery;
 #[cfg(test)]
 mod tests_trust;

@@ -174,6 +174,9 @@ fn to_live_end(state: &mut State) {
 }
 
 pub(super) fn switch_to(state: &mut State, index: usize) {
+    if index != state.active {
+        state.leave_active();
+    }
     state.active = index;
     if let Some(room) = state.rooms.get_mut(index) {
         room.unread = 0;

@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod people;
 mod presence;
 mod quit;
+pub mod read_mark;
 pub mod room;
 mod run_command;
 mod secret;

@@ -296,6 +296,8 @@ pub struct Room {
     /// A direct conversation whose peer has no trusted key: the user was
     /// told its messages go unencrypted (and, in the UI, confirmed).
     pub clear_confirmed: bool,
+    /// Where the user stopped reading (see `read_mark`).
+    pub(super) read_mark: Option<super::read_mark::ReadMark>,
 }
 
 /// Ids remembered per room: enough to catch QoS 1 redeliveries.
@@ -326,6 +328,7 @@ impl Room {
             forgotten_at: None,
             told_catch_up: false,
             clear_confirmed: false,
+            read_mark: None,
         }
     }
 
@@ -381,6 +384,7 @@ impl Room {
         self.entries.clear();
         self.history_mark = None;
         self.catch_up = None;
+        self.read_mark = None;
         self.to_live_end();
     }
 
@@ -401,6 +405,7 @@ impl Room {
 
     fn pop_front(&mut self) {
         self.entries.pop_front();
+        self.read_mark_popped();
         self.history_mark = self.history_mark.and_then(|m| m.checked_sub(1));
         self.catch_up = self.catch_up.and_then(|c| {
             Some(CatchUp {
@@ -414,6 +419,7 @@ impl Room {
     fn insert_at(&mut self, index: usize, entry: Entry) {
         let below_view = index > self.entries.len().saturating_sub(self.scroll_back);
         self.entries.insert(index, entry);
+        self.read_mark_inserted(index);
         self.pushed += 1;
         if self.scroll_back > 0 && below_view {
             self.scroll_back += 1;

@@ -21,7 +21,11 @@ impl State {
             }
             Command::Join(name) => {
                 let known = self.rooms.iter().any(|r| r.name == name);
-                self.active = self.open_room(&name, fx);
+                let index = self.open_room(&name, fx);
+                if index != self.active {
+                    self.leave_active();
+                }
+                self.active = index;
                 if known {
                     self.notice(format!("#{name} is now active"), fx);
                 } else {
@@ -58,6 +62,14 @@ impl State {
             Command::Quit(message) => self.quit(message, fx),
         }
         true
+    }
+
+    /// The user leaves the room on screen: it remembers where they stopped reading.
+    pub(super) fn leave_active(&mut self) {
+        let now = self.now;
+        if let Some(room) = self.rooms.get_mut(self.active) {
+            room.leave(now);
+        }
     }
 
     /// Index of the room or direct conversation, opened if new.
