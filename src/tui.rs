@@ -186,6 +186,10 @@ fn term_event(event: TermEvent) -> Option<Event> {
         TermEvent::Mouse(m) => match m.kind {
             MouseEventKind::ScrollUp => Some(Event::Scroll(WHEEL_LINES)),
             MouseEventKind::ScrollDown => Some(Event::Scroll(-WHEEL_LINES)),
+            MouseEventKind::Down(crossterm::event::MouseButton::Left) => Some(Event::Click {
+                column: m.column,
+                row: m.row,
+            }),
             _ => None,
         },
         _ => None,

@@ -95,6 +95,11 @@ pub enum Event {
     Notice(String),
     /// What the local history answered.
     History(HistoryEvent),
+    /// A left click at this screen cell (0-based, from the top left).
+    Click {
+        column: u16,
+        row: u16,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -100,6 +100,7 @@ fn perform(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 edit(state, InputRequest::DeleteLine);
             }
         }
+        Action::NextActivity => state.go_to_activity(fx),
         Action::DeleteOrQuit => {
             if state.input.is_empty() {
                 request_quit(state, fx);

@@ -4,6 +4,7 @@
 //! to publish, subscribe, print or whether to exit comes out as data. No I/O
 //! happens here, so every behaviour is testable without a terminal or network.
 
+mod activity;
 mod arrival;
 pub mod command;
 mod connection;
@@ -16,6 +17,7 @@ pub mod key;
 pub mod keymap;
 pub mod keyring;
 pub mod keys;
+pub mod layout;
 pub mod lookalikes;
 pub mod notify;
 pub mod outbox;
@@ -42,6 +44,8 @@ mod tests_history_keeper;
 mod tests_keys;
 #[cfg(test)]
 mod tests_mqtt5;
+#[cfg(test)]
+mod tests_navigation;
 #[cfg(test)]
 mod tests_presence;
 #[cfg(test)]
@@ -269,6 +273,7 @@ impl State {
             Event::Started => self.started(fx),
             Event::Notice(text) => self.notice(text, fx),
             Event::History(event) => self.on_history(event, fx),
+            Event::Click { column, row } => self.clicked(column, row),
         }
         self.save_keys_if_changed(fx);
         self.tell_unchecked(fx);
