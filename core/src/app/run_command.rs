@@ -22,10 +22,7 @@ impl State {
             Command::Join(name) => {
                 let known = self.rooms.iter().any(|r| r.name == name);
                 let index = self.open_room(&name, fx);
-                if index != self.active {
-                    self.leave_active();
-                }
-                self.active = index;
+                super::keys::switch_to(self, index);
                 if known {
                     self.notice(format!("#{name} is now active"), fx);
                 } else {

@@ -71,12 +71,26 @@ fn a_direct_message_rings_no_bell_with_the_bell_off_but_still_marks() {
 }
 
 #[test]
-fn going_to_a_room_clears_its_calls() {
-    let mut state = alice();
-    arrive(&mut state, "dm/alice", &encode_chat("m", "bob", "hi", t0(), Kind::Text));
-    let index = room(&state, "@bob");
-    keys::switch_to(&mut state, index);
-    assert_eq!((state.rooms[index].mentioned, state.rooms[index].mentions), (false, 0));
+fn going_to_a_room_clears_its_calls_however_one_goes() {
+    let ways: [(&str, Event); 4] = [
+        ("Alt-2", Event::Key(key::Key::alt('2'))),
+        ("Alt-A", Event::Key(key::Key::alt('a'))),
+        ("/join", Event::Line("/join rust".into())),
+        ("a click", Event::Click { column: 60, row: 3 }),
+    ];
+    for (how, event) in ways {
+        let mut state = alice();
+        arrive(
+            &mut state,
+            "chat/rust",
+            &encode_chat("m", "bob", "alice: look", t0(), Kind::Text),
+        );
+        assert_eq!(state.rooms[1].mentions, 1, "{how}");
+        state.update(event, t0());
+        assert_eq!(state.active, 1, "{how}");
+        let rust = &state.rooms[1];
+        assert_eq!((rust.mentioned, rust.mentions, rust.unread), (false, 0, 0), "{how}");
+    }
 }
 
 fn notices(state: &State, index: usize) -> Vec<String> {
