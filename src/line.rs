@@ -340,7 +340,7 @@ fn carry_out_in_line_mode(
         }
         Effect::Exit(code) => return Step::Exit(code),
         // Screen effects: line mode has no screen.
-        Effect::Bell | Effect::Ticking(_) | Effect::Repaint => None,
+        Effect::Bell | Effect::Notify(_) | Effect::Ticking(_) | Effect::Repaint => None,
         // The history's, when it is kept (else nothing to do).
         Effect::Store(_)
         | Effect::LoadHistory { .. }

@@ -120,6 +120,12 @@ impl Screen {
         let backend = self.terminal.backend_mut();
         let _ = backend.write_all(b"\x07").and_then(|()| backend.flush());
     }
+
+    /// A desktop notification, escaped in the core (`app::notify`).
+    fn notify(&mut self, sequence: &str) {
+        let backend = self.terminal.backend_mut();
+        let _ = backend.write_all(sequence.as_bytes()).and_then(|()| backend.flush());
+    }
 }
 
 impl Drop for Screen {
@@ -180,6 +186,10 @@ fn term_event(event: TermEvent) -> Option<Event> {
         TermEvent::Mouse(m) => match m.kind {
             MouseEventKind::ScrollUp => Some(Event::Scroll(WHEEL_LINES)),
             MouseEventKind::ScrollDown => Some(Event::Scroll(-WHEEL_LINES)),
+            MouseEventKind::Down(crossterm::event::MouseButton::Left) => Some(Event::Click {
+                column: m.column,
+                row: m.row,
+            }),
             _ => None,
         },
         _ => None,
@@ -385,6 +395,7 @@ fn carry_out_in_tui(
             let _ = screen.terminal.clear();
         }
         Effect::Bell => screen.bell(),
+        Effect::Notify(sequence) => screen.notify(&sequence),
         // Line mode's output: the screen shows the state instead.
         Effect::Print(_) | Effect::Report(_) => {}
         // The history's, when it is kept (else nothing to do).

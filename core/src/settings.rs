@@ -61,6 +61,8 @@ pub struct Settings {
     pub keeper: bool,
     /// What this run does: chat, or one of the history's tasks.
     pub task: Task,
+    /// Desktop notifications on mentions and direct messages (`--notify`).
+    pub notify: crate::app::notify::Notifier,
 }
 
 /// What a run does.

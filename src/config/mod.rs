@@ -20,6 +20,8 @@ mod table;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_alerts;
+#[cfg(test)]
 mod tests_inputs;
 
 use std::collections::BTreeMap;

@@ -5,6 +5,7 @@ use std::net::Ipv6Addr;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use crate::app::notify::Notifier;
 use crate::settings::{Color, MqttVersion};
 
 use crate::protocol::{validate_room, validate_username};
@@ -252,6 +253,15 @@ fn split_host_port<'a>(rest: &'a str, given: &str) -> Result<(&'a str, Option<u1
             None => (rest, None),
         }
     })
+}
+
+pub fn parse_notify(s: &str) -> Result<Notifier, String> {
+    match s.trim() {
+        "osc9" => Ok(Notifier::Osc9),
+        "osc777" => Ok(Notifier::Osc777),
+        "off" | "none" => Ok(Notifier::Off),
+        _ => Err("notify must be osc9, osc777 or off".into()),
+    }
 }
 
 #[cfg(test)]

@@ -84,12 +84,12 @@ macro_rules! settings_table {
                 settings: |v| v, default |_| String::new(),
                 print: |v: &String| Some(toml_string(v)),
             },
-            /// Ring the terminal bell when someone mentions your name
+            /// Ring no terminal bell when someone mentions your name or writes to you directly [default: it rings]
             bell: bool {
-                flag: bool [display_order = 90] => |on: bool| on.then_some(true),
+                flag: bool [display_order = 90] named "no-bell" => |off: bool| off.then_some(false),
                 env: [],
                 key: "bell", bool => Ok,
-                settings: |v| v, default |_| false,
+                settings: |v| v, default |_| true,
                 print: |v| Some(v.to_string()),
             },
             /// Seconds between presence heartbeats: others see your "last seen" at most this early after a lost connection, and drop you this long times 2.5 after the heartbeats stop [default: 60]
@@ -179,6 +179,14 @@ macro_rules! settings_table {
                 key: "log-file", PathBuf => Ok,
                 settings: Some, default |sources| sources.default_log_file.clone(),
                 print: |v: &Option<PathBuf>| v.as_deref().map(|p| toml_string(&p.display().to_string())),
+            },
+            /// Desktop notifications on mentions and direct messages, through the terminal: osc9, osc777 or off [default: off]
+            notify: Notifier {
+                flag: Option<Notifier> [value_name = "osc9|osc777|off", value_parser = parse_notify, display_order = 91] => |v| v,
+                env: [],
+                key: "notify", String => |s| parse_notify(&s),
+                settings: |v| v, default |_| Notifier::Off,
+                print: |v: &Notifier| Some(toml_string(v.as_str())),
             },
         }
     };

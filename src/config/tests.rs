@@ -59,7 +59,7 @@ fn defaults_when_nothing_is_given() {
     let r = resolve(Layer::default(), Layer::default(), Layer::default());
     let s = &r.settings;
     assert_eq!((s.server.as_str(), s.port, s.tls.is_some()), ("localhost", 1883, false));
-    assert_eq!((s.qos, s.keep_alive, s.scrollback, s.bell), (1, 30, 10_000, false));
+    assert_eq!((s.qos, s.keep_alive, s.scrollback, s.bell), (1, 30, 10_000, true));
     assert_eq!(s.drain_timeout, Duration::from_secs(10));
     assert_eq!(r.origin("drain-timeout"), Some(Origin::Default));
     assert_eq!(s.rooms, ["general"]);

@@ -43,6 +43,16 @@ pub(super) fn title(frame: &mut Frame, area: Rect, state: &State) {
     if elsewhere > 0 {
         text.push_str(&format!(" · {elsewhere} unread elsewhere"));
     }
+    let calling: usize = state
+        .rooms
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != state.active)
+        .map(|(_, r)| r.mentions)
+        .sum();
+    if calling > 0 {
+        text.push_str(&format!(" · @{calling} for you"));
+    }
     frame.render_widget(Paragraph::new(text).style(bar()), area);
 }
 

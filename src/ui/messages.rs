@@ -84,6 +84,10 @@ fn visible_lines<'a>(room: &'a Room, state: &'a State, zone: FixedOffset, width:
         if new_day {
             bottom_up.push(day_separator(date, width));
         }
+        if let Some(mark) = room.unread_mark().filter(|mark| mark.index == i) {
+            let text = format!("new since {}", local_hm(zone, mark.time));
+            bottom_up.push(rule(&text, width, Style::default().fg(Color::LightRed)));
+        }
         if bottom_up.len() >= rows {
             break;
         }

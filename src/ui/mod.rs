@@ -10,6 +10,8 @@ mod search;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_calls;
+#[cfg(test)]
 mod tests_delivery;
 #[cfg(test)]
 mod tests_help;
@@ -25,7 +27,7 @@ use ratatui::Frame;
 
 use crate::app::State;
 
-const PANEL_WIDTH: u16 = 24;
+use crate::app::layout::PANEL_WIDTH;
 
 /// Draws `state` with times shown at `utc_offset`: the terminal edge works
 /// out the local one, so that drawing never asks the machine (and the same
@@ -55,7 +57,7 @@ pub fn draw(frame: &mut Frame, state: &State, utc_offset: FixedOffset) {
 }
 
 fn split_panel(body: Rect, state: &State) -> (Rect, Option<Rect>) {
-    if !state.panel_visible(body.width) || body.width <= PANEL_WIDTH + 10 {
+    if !state.panel_drawn(body.width) {
         return (body, None);
     }
     let [chat, side] = Layout::horizontal([Constraint::Min(10), Constraint::Length(PANEL_WIDTH)]).areas(body);

@@ -20,7 +20,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, zone: FixedOffs
         .border_style(Style::default().fg(Color::DarkGray));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let rooms_height = (state.rooms.len() as u16 + 1).min(inner.height / 2).max(2);
+    let rooms_height = crate::app::layout::rooms_shown(inner.height, state.rooms.len());
     let [rooms_area, people_area] =
         Layout::vertical([Constraint::Length(rooms_height + 1), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(room_lines(state)), rooms_area);

@@ -82,6 +82,8 @@ fn chat(state: &mut State, index: usize, arrived: Arrived<'_>, mut chat_in: Chat
     let from_me = chat_in.user.as_deref() == Some(me.as_str());
     // Whoever may not be who they say rings no bell and calls no one.
     let mention = !from_me && !verdict.is_suspect() && mentions(&chat_in.text, me);
+    // A direct message is addressed to us as a mention is: mark, bell, title.
+    let calls_me = mention || (!from_me && !verdict.is_suspect() && is_direct(&state.rooms[index].name));
     let message = Message {
         id: chat_in.id,
         user: chat_in.user,
@@ -113,17 +115,20 @@ fn chat(state: &mut State, index: usize, arrived: Arrived<'_>, mut chat_in: Chat
     fx.extend(kept.map(Effect::Store));
     if index != state.active {
         room.unread += 1;
-        room.mentioned |= mention;
+        room.mentioned |= calls_me;
+        room.mentions += usize::from(calls_me);
     }
     if caught_up {
         // What was said while away rings no bell, one by one.
         room.add_caught_up(message);
         return;
     }
+    let alert = calls_me.then(|| super::notify::alert(&room.name, &message, state.settings.notify));
     room.push(Entry::Message(message));
-    if mention && state.settings.bell {
+    if calls_me && state.settings.bell {
         fx.push(Effect::Bell);
     }
+    fx.extend(alert.flatten().map(Effect::Notify));
 }
 
 /// True when `text` names `user` as a whole word, ignoring case.

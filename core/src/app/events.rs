@@ -95,6 +95,11 @@ pub enum Event {
     Notice(String),
     /// What the local history answered.
     History(HistoryEvent),
+    /// A left click at this screen cell (0-based, from the top left).
+    Click {
+        column: u16,
+        row: u16,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +150,9 @@ pub enum Effect {
     Forget(String),
     /// Write the known-keys file again with this text (the key ring changed).
     SaveKnownKeys(String),
+    /// A desktop notification: a whole escape sequence (OSC 9 or 777) to
+    /// write to the terminal as it is, made safe by [`super::notify`].
+    Notify(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -49,6 +49,8 @@ pub enum Action {
     ClearOrQuit,
     /// Ctrl-D: deletes the next character; on an empty line quits.
     DeleteOrQuit,
+    /// To the next room with a mention or direct message, else with activity.
+    NextActivity,
 }
 
 /// A key as a binding names it: the code and the modifiers it needs.
@@ -204,6 +206,13 @@ pub const KEYMAP: &[KeyRow] = &[
                still waiting, quit now and leave them (they are named once the screen is restored, exit \
                status 3). Ctrl-D: quit on an empty line (pressed again while quitting, it keeps waiting)",
         bindings: &[(ctrl('c'), A::ClearOrQuit), (ctrl('d'), A::DeleteOrQuit)],
+    },
+    KeyRow {
+        keys: "Alt-A",
+        brief: "next room calling you, then with activity",
+        full: "go to the next room with a mention or direct message unread, else to the next with anything \
+               unread (\"no activity\" when there is none); a click on a room in the side panel goes there too",
+        bindings: &[(alt('a'), A::NextActivity)],
     },
     KeyRow {
         keys: "",

@@ -96,6 +96,7 @@ fn perform(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 edit(state, InputRequest::DeleteLine);
             }
         }
+        Action::NextActivity => state.go_to_activity(fx),
         Action::DeleteOrQuit => {
             if state.input.is_empty() {
                 request_quit(state, fx);
@@ -175,10 +176,14 @@ fn to_live_end(state: &mut State) {
 }
 
 pub(super) fn switch_to(state: &mut State, index: usize) {
+    if index != state.active {
+        state.leave_active();
+    }
     state.active = index;
     if let Some(room) = state.rooms.get_mut(index) {
         room.unread = 0;
         room.mentioned = false;
+        room.mentions = 0;
     }
 }
 

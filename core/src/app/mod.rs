@@ -4,9 +4,11 @@
 //! to publish, subscribe, print or whether to exit comes out as data. No I/O
 //! happens here, so every behaviour is testable without a terminal or network.
 
+mod activity;
 mod arrival;
 pub mod command;
 mod connection;
+mod direct_echo;
 mod events;
 mod held;
 pub mod help;
@@ -16,11 +18,14 @@ pub mod key;
 pub mod keymap;
 pub mod keyring;
 pub mod keys;
+pub mod layout;
 pub mod lookalikes;
+pub mod notify;
 pub mod outbox;
 pub mod people;
 mod presence;
 mod quit;
+pub mod read_mark;
 pub mod room;
 pub mod room_topic;
 mod run_command;
@@ -29,6 +34,8 @@ mod secret;
 pub mod testing;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_calls;
 #[cfg(test)]
 mod tests_delivery;
 #[cfg(test)]
@@ -41,6 +48,8 @@ mod tests_history_keeper;
 mod tests_keys;
 #[cfg(test)]
 mod tests_mqtt5;
+#[cfg(test)]
+mod tests_navigation;
 #[cfg(test)]
 mod tests_presence;
 #[cfg(test)]
@@ -276,6 +285,7 @@ impl State {
             Event::Started => self.started(fx),
             Event::Notice(text) => self.notice(text, fx),
             Event::History(event) => self.on_history(event, fx),
+            Event::Click { column, row } => self.clicked(column, row),
         }
         self.save_keys_if_changed(fx);
         self.tell_unchecked(fx);

@@ -266,6 +266,8 @@ pub struct Room {
     pub seen: SeenIds,
     pub unread: usize,
     pub mentioned: bool,
+    /// Unread messages that call us (mentions and direct messages).
+    pub mentions: usize,
     /// Entries hidden below the view (0: at the live end).
     pub scroll_back: usize,
     /// Messages that arrived while scrolled up.
@@ -296,6 +298,8 @@ pub struct Room {
     pub clear_confirmed: bool,
     /// The room's topic, as the latest `topic/<room>` said (none: not set).
     pub topic: Option<super::room_topic::RoomTopic>,
+    /// Where the user stopped reading (see `read_mark`).
+    pub(super) read_mark: Option<super::read_mark::ReadMark>,
 }
 
 /// Ids remembered per room: enough to catch QoS 1 redeliveries.
@@ -312,6 +316,7 @@ impl Room {
             seen: SeenIds::new(SEEN_IDS_PER_ROOM, seen_keys),
             unread: 0,
             mentioned: false,
+            mentions: 0,
             scroll_back: 0,
             new_below: 0,
             last_activity: 0,
@@ -326,6 +331,7 @@ impl Room {
             told_catch_up: false,
             clear_confirmed: false,
             topic: None,
+            read_mark: None,
         }
     }
 
@@ -381,6 +387,7 @@ impl Room {
         self.entries.clear();
         self.history_mark = None;
         self.catch_up = None;
+        self.read_mark = None;
         self.to_live_end();
     }
 
@@ -401,6 +408,7 @@ impl Room {
 
     fn pop_front(&mut self) {
         self.entries.pop_front();
+        self.read_mark_popped();
         self.history_mark = self.history_mark.and_then(|m| m.checked_sub(1));
         self.catch_up = self.catch_up.and_then(|c| {
             Some(CatchUp {
@@ -414,6 +422,7 @@ impl Room {
     fn insert_at(&mut self, index: usize, entry: Entry) {
         let below_view = index > self.entries.len().saturating_sub(self.scroll_back);
         self.entries.insert(index, entry);
+        self.read_mark_inserted(index);
         self.pushed += 1;
         if self.scroll_back > 0 && below_view {
             self.scroll_back += 1;

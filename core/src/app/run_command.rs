@@ -12,11 +12,17 @@ impl State {
             Command::Me(text) => return self.send(self.active, &text, Kind::Action, fx),
             Command::Msg { user, text } => {
                 let index = self.open_room(&format!("@{user}"), fx);
-                return self.send(index, &text, Kind::Text, fx);
+                let from = self.active;
+                let sent = self.send(index, &text, Kind::Text, fx);
+                if sent {
+                    self.echo_direct(from, index, &user, &text, fx);
+                }
+                return sent;
             }
             Command::Join(name) => {
                 let known = self.rooms.iter().any(|r| r.name == name);
-                self.active = self.open_room(&name, fx);
+                let index = self.open_room(&name, fx);
+                super::keys::switch_to(self, index);
                 if known {
                     self.notice(format!("#{name} is now active"), fx);
                 } else {
@@ -55,6 +61,14 @@ impl State {
             Command::Topic(text) => self.run_topic(text, fx),
         }
         true
+    }
+
+    /// The user leaves the room on screen: it remembers where they stopped reading.
+    pub(super) fn leave_active(&mut self) {
+        let now = self.now;
+        if let Some(room) = self.rooms.get_mut(self.active) {
+            room.leave(now);
+        }
     }
 
     /// Index of the room or direct conversation, opened if new.
