@@ -13,6 +13,8 @@ mod tests_delivery;
 #[cfg(test)]
 mod tests_emoji;
 #[cfg(test)]
+mod tests_look;
+#[cfg(test)]
 mod tests_trust;
 mod theme;
 pub mod width;
