@@ -18,8 +18,12 @@
 //!   overwrote the modifier. A zero-width space before it ends the grapheme
 //!   cluster there; the library never sends a zero-width cluster out.
 //!
-//! Flags (pairs of regional indicators), CJK and combining accents are
-//! measured alike everywhere and pass unchanged. Only the screen changes: the
+//! - a flag (`🇵🇱`, a pair of regional indicators) is two one-cell
+//!   clusters: terminals that draw flags join them again, and tmux keeps
+//!   them as two cells anyway; as one two-cell cluster, a wide character
+//!   later written over its first cell left its second behind.
+//!
+//! CJK and combining accents are measured alike everywhere and pass unchanged. Only the screen changes: the
 //! message itself, as sent and stored, keeps every character.
 
 use std::borrow::Cow;
@@ -30,7 +34,11 @@ use unicode_width::UnicodeWidthStr;
 const VARIATION_SELECTOR_16: char = '\u{fe0f}';
 const ZERO_WIDTH_JOINER: char = '\u{200d}';
 /// Ends a grapheme cluster and takes no cell; the drawing library drops it.
-const CLUSTER_BREAK: char = '\u{200b}';
+pub(super) const CLUSTER_BREAK: &str = "\u{200b}";
+
+pub(super) fn is_regional_indicator(c: char) -> bool {
+    ('\u{1f1e6}'..='\u{1f1ff}').contains(&c)
+}
 
 fn is_skin_tone(c: char) -> bool {
     ('\u{1f3fb}'..='\u{1f3ff}').contains(&c)
@@ -55,7 +63,7 @@ fn is_emoji(c: char) -> bool {
 /// Whether `text` holds a sequence terminals disagree on.
 fn needs_change(text: &str) -> bool {
     text.chars()
-        .any(|c| c == VARIATION_SELECTOR_16 || c == ZERO_WIDTH_JOINER || is_skin_tone(c))
+        .any(|c| c == VARIATION_SELECTOR_16 || c == ZERO_WIDTH_JOINER || is_skin_tone(c) || is_regional_indicator(c))
 }
 
 /// `text` as it is drawn: borrowed unchanged unless it holds one of the
@@ -73,8 +81,14 @@ pub fn terminal_form(text: &str) -> Cow<'_, str> {
             VARIATION_SELECTOR_16 => {}
             ZERO_WIDTH_JOINER if before.is_some_and(joins_emoji) || after.is_some_and(is_emoji) => {}
             c if is_skin_tone(c) => {
-                if before.is_some_and(|b| b != '\n' && b != CLUSTER_BREAK) {
-                    out.push(CLUSTER_BREAK);
+                if before.is_some_and(|b| b != '\n' && b != '\u{200b}') {
+                    out.push_str(CLUSTER_BREAK);
+                }
+                out.push(c);
+            }
+            c if is_regional_indicator(c) => {
+                if before.is_some_and(is_regional_indicator) {
+                    out.push_str(CLUSTER_BREAK);
                 }
                 out.push(c);
             }
@@ -119,7 +133,7 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed() {
-        for s in ["hello", "zażółć", "日本語", "e\u{301}", "🇵🇱", "👍", "❤"] {
+        for s in ["hello", "zażółć", "日本語", "e\u{301}", "👍", "❤"] {
             assert!(matches!(terminal_form(s), Cow::Borrowed(_)), "{s}");
         }
     }
@@ -132,6 +146,7 @@ mod tests {
         assert_eq!(terminal_form("👍🏽"), "👍\u{200b}🏽");
         assert_eq!(terminal_form("👩🏽\u{200d}💻"), "👩\u{200b}🏽💻");
         assert_eq!(terminal_form("1\u{fe0f}\u{20e3}"), "1\u{20e3}");
+        assert_eq!(terminal_form("🇵🇱🇩🇪"), "🇵\u{200b}🇱\u{200b}🇩\u{200b}🇪");
         // A joiner inside a word of an Indic script is kept.
         assert_eq!(terminal_form("क्\u{200d}ष"), "क्\u{200d}ष");
     }

@@ -15,7 +15,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 pub(super) use super::width::width;
-use super::width::{clusters_width, terminal_form};
+use super::width::{clusters_width, is_regional_indicator, terminal_form, CLUSTER_BREAK};
 
 /// Continuation indents are cut from this rather than allocated per line.
 const SPACES: &str = "                                        ";
@@ -88,8 +88,7 @@ impl<'a> Builder<'a> {
     /// Places a word too long for any line, grapheme by grapheme.
     fn push_split(&mut self, word: &'a str, style: Style) {
         let mut chunk_start = 0;
-        for (at, g) in word.grapheme_indices(true) {
-            let w = UnicodeWidthStr::width(g);
+        for (at, w) in unbroken_pieces(word) {
             if self.col + w > self.width && self.col > self.indent {
                 self.push(&word[chunk_start..at], style);
                 chunk_start = at;
@@ -117,6 +116,34 @@ impl<'a> Builder<'a> {
             self.push_split(word, style);
         }
     }
+}
+
+/// Where a word too long for a line may be split, and the cells of each
+/// piece: between grapheme clusters, but never inside a flag or between an
+/// emoji and its skin tone, which the drawn form keeps apart as clusters of
+/// their own behind a zero-width break (`super::width`).
+fn unbroken_pieces(word: &str) -> Vec<(usize, usize)> {
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    let mut after_break = false;
+    // Regional indicators in a row so far: every other one starts a flag.
+    let mut indicators = 0;
+    for (at, g) in word.grapheme_indices(true) {
+        let indicator = g.chars().next().is_some_and(is_regional_indicator);
+        if indicator {
+            indicators += 1;
+        } else if g != CLUSTER_BREAK {
+            indicators = 0;
+        }
+        let starts_flag = indicator && indicators % 2 == 1;
+        let joined = g == CLUSTER_BREAK || (after_break && !starts_flag);
+        after_break = g == CLUSTER_BREAK;
+        let cells = UnicodeWidthStr::width(g);
+        match pieces.last_mut() {
+            Some((_, width)) if joined => *width += cells,
+            _ => pieces.push((at, cells)),
+        }
+    }
+    pieces
 }
 
 /// Drops the spaces a line ends with, taking the trailing run of same-style
@@ -343,5 +370,13 @@ mod tests {
         assert_eq!(texts(&lines), ["👍\u{200b}🏽👍\u{200b}🏽", "ok"]);
         let lines = wrap(vec![Span::raw("<👩🏽> ")], "❤\u{fe0f}".into(), Style::default(), 20, 0);
         assert_eq!(texts(&lines), ["<👩\u{200b}🏽> ❤"]);
+    }
+
+    #[test]
+    fn a_long_word_never_splits_a_flag_or_a_skin_tone() {
+        let lines = wrap(vec![], "👍🏽👍🏽👍🏽".into(), Style::default(), 6, 0);
+        assert_eq!(texts(&lines), ["👍\u{200b}🏽", "👍\u{200b}🏽", "👍\u{200b}🏽"]);
+        let lines = wrap(vec![], "a🇵🇱🇩🇪".into(), Style::default(), 4, 0);
+        assert_eq!(texts(&lines), ["a🇵\u{200b}🇱\u{200b}", "🇩\u{200b}🇪"]);
     }
 }
