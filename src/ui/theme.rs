@@ -96,14 +96,10 @@ impl Look {
         nicks[(fnv1a(name) % nicks.len() as u64) as usize]
     }
 
-    /// The user's own name (drawn bold as well). With sixteen colours all
-    /// go to others' names: the terminal's own text colour, which reads.
+    /// The user's own name, drawn bold: the terminal's own text colour,
+    /// which reads on any background and is none of the names' hues.
     pub(super) fn own(self) -> Color {
-        match (self.light, self.depth) {
-            (_, ColorDepth::Sixteen) => Color::Reset,
-            (false, _) => Color::Indexed(117),
-            (true, _) => Color::Indexed(25),
-        }
+        Color::Reset
     }
 }
 
