@@ -81,3 +81,19 @@ fn the_panel_border_stays_in_its_column_on_every_row() {
         }
     }
 }
+
+#[test]
+fn the_zero_width_break_never_reaches_the_screen() {
+    let mut state = emoji_conversation();
+    for (width, height) in super::tests::SIZES {
+        state.update(Event::Resize { width, height }, state.now);
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| super::draw(frame, &state, chrono::Utc.fix()))
+            .unwrap();
+        let cells = terminal.backend().buffer().content();
+        assert!(cells.iter().all(|c| !c.symbol().contains('\u{200b}')));
+        // Every skin tone of the conversation is on screen, in a cell of its own.
+        assert!(cells.iter().any(|c| c.symbol() == "🏽"), "{width}x{height}");
+    }
+}
