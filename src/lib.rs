@@ -13,7 +13,7 @@
 //!   (`net::ConnectionFailure`, `tls::TlsSetupError`, `serve::HostError`)
 //!   whose `Display` is the one-line message the user reads.
 
-pub use komunikator_core::{app, protocol, settings};
+pub use komunikator_core::{app, protocol, settings, theme};
 
 pub mod cli;
 pub mod config;

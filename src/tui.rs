@@ -150,7 +150,20 @@ struct Ending {
     farewell: Vec<String>,
 }
 
-pub async fn run(settings: Settings) -> i32 {
+/// The theme and the colours the terminal asks for in its environment
+/// (`COLORFGBG`, `NO_COLOR`, `TERM`, `COLORTERM`); the choice is pure (`crate::theme`).
+fn resolve_look(settings: &mut Settings) {
+    let var = |name: &str| std::env::var(name).ok();
+    settings.theme = settings.theme.resolve(var("COLORFGBG").as_deref());
+    settings.color_depth = crate::theme::ColorDepth::resolve(
+        var("NO_COLOR").as_deref(),
+        var("TERM").as_deref(),
+        var("COLORTERM").as_deref(),
+    );
+}
+
+pub async fn run(mut settings: Settings) -> i32 {
+    resolve_look(&mut settings);
     let mut prepared = crate::history_store::prepare(&settings);
     let (handle, net_rx) = net::spawn(&settings, &prepared.identity);
     let mut screen = match Screen::enter() {

@@ -51,6 +51,9 @@ fn invalid_input_exits_2_with_one_line_naming_the_rule() {
         (vec!["-p", "65536", "bob"], vec!["port", "1 to 65535"]),
         (vec!["--qos", "3", "bob"], vec!["QoS must be 0, 1 or 2"]),
         (vec!["--bind", "127.0.0.1", "bob"], vec!["--serve"]),
+        (vec!["--time-format", "%Q", "bob"], vec!["no strftime format"]),
+        (vec!["--time-format", "%A %d %B %H:%M", "bob"], vec!["at most 12"]),
+        (vec!["--theme", "solarized", "bob"], vec!["auto, dark or light"]),
     ];
     for (mut args, needles) in cases {
         args.insert(0, "--no-tui");

@@ -17,3 +17,4 @@
 pub mod app;
 pub mod protocol;
 pub mod settings;
+pub mod theme;

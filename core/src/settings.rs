@@ -63,6 +63,12 @@ pub struct Settings {
     pub task: Task,
     /// Desktop notifications on mentions and direct messages (`--notify`).
     pub notify: crate::app::notify::Notifier,
+    /// The UI's colour theme; the edge turns `Auto` into dark or light at start.
+    pub theme: crate::theme::Theme,
+    /// How many colours the UI may use, as the terminal says (`NO_COLOR`: none).
+    pub color_depth: crate::theme::ColorDepth,
+    /// strftime format of the times shown beside messages; empty: `%H:%M`.
+    pub time_format: String,
 }
 
 /// What a run does.

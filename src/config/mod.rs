@@ -16,11 +16,14 @@ mod error;
 mod file;
 mod load;
 mod parse;
+mod parse_look;
 mod table;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_alerts;
+#[cfg(test)]
+mod tests_assets;
 #[cfg(test)]
 mod tests_inputs;
 

@@ -10,6 +10,8 @@ use crate::settings::{Color, MqttVersion};
 
 use crate::protocol::{validate_room, validate_username};
 
+pub use super::parse_look::*;
+
 pub const PLAIN_PORT: u16 = 1883;
 pub const TLS_PORT: u16 = 8883;
 

@@ -188,6 +188,22 @@ macro_rules! settings_table {
                 settings: |v| v, default |_| Notifier::Off,
                 print: |v: &Notifier| Some(toml_string(v.as_str())),
             },
+            /// Colours for a dark or a light terminal background; auto reads COLORFGBG and falls back to dark [default: auto]
+            theme: Theme {
+                flag: Option<Theme> [value_name = "auto|dark|light", value_parser = parse_theme, display_order = 250] => |v| v,
+                env: [],
+                key: "theme", String => |s| parse_theme(&s),
+                settings: |v| v, default |_| Theme::Auto,
+                print: |v: &Theme| Some(toml_string(v.as_str())),
+            },
+            /// How the times beside messages show: a strftime format at most 12 columns wide, e.g. "%H:%M:%S" or "%I:%M %p" [default: %H:%M]
+            time_format: String {
+                flag: Option<String> [value_name = "FORMAT", value_parser = parse_time_format, display_order = 251] => |v| v,
+                env: [],
+                key: "time-format", String => |s| parse_time_format(&s),
+                settings: |v| v, default |_| DEFAULT_TIME_FORMAT.to_owned(),
+                print: |v: &String| Some(toml_string(v)),
+            },
         }
     };
 }

@@ -127,14 +127,14 @@ pub(super) fn input(frame: &mut Frame, area: Rect, state: &State) {
     let shown: String = state.input.value().chars().map(shown_char).collect();
     let cursor_chars = state.input.editor.cursor();
     let before: String = shown.chars().take(cursor_chars).collect();
-    let cursor_col = before.graphemes(true).map(UnicodeWidthStr::width).sum::<usize>();
+    let cursor_col = super::width::width(&before);
     // Scroll so the cursor stays in view, keeping a little context on the left.
     let scroll = cursor_col.saturating_sub(field.saturating_sub(1));
     let mut skipped = 0;
     let mut visible = String::new();
     let mut used = 0;
     for g in shown.graphemes(true) {
-        let w = UnicodeWidthStr::width(g);
+        let w = super::width::width(g);
         if skipped < scroll {
             skipped += w;
             continue;
@@ -143,7 +143,7 @@ pub(super) fn input(frame: &mut Frame, area: Rect, state: &State) {
             break;
         }
         used += w;
-        visible.push_str(g);
+        visible.push_str(&super::width::terminal_form(g));
     }
     let line = Line::from(vec![
         Span::styled(prompt, Style::default().fg(Color::Cyan)),

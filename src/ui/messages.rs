@@ -10,19 +10,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::theme::{self, Look};
 use super::wrap::{width, wrap};
-use super::{local_date, local_hm, name_color};
+use super::{local_date, local_time};
 use crate::app::room::{Delivery, Entry, Message, Origin, Room};
 use crate::app::State;
 use crate::protocol::sanitize::{self, Newlines};
 use crate::protocol::{Form, Kind};
 
 fn dim() -> Style {
-    Style::default().fg(Color::DarkGray)
+    theme::quiet()
 }
 
 fn notice_style(state: &State) -> Style {
-    Style::default().fg(state.settings.colors.notice.map_or(Color::DarkGray, super::color))
+    match state.settings.colors.notice {
+        Some(color) => Style::default().fg(super::color(color)),
+        None => theme::quiet(),
+    }
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, zone: FixedOffset) {
@@ -85,7 +89,7 @@ fn visible_lines<'a>(room: &'a Room, state: &'a State, zone: FixedOffset, width:
             bottom_up.push(day_separator(date, width));
         }
         if let Some(mark) = room.unread_mark().filter(|mark| mark.index == i) {
-            let text = format!("new since {}", local_hm(zone, mark.time));
+            let text = format!("new since {}", local_time(&state.settings, zone, mark.time));
             bottom_up.push(rule(&text, width, Style::default().fg(Color::LightRed)));
         }
         if bottom_up.len() >= rows {
@@ -112,7 +116,10 @@ fn entry_lines<'a>(entry: &'a Entry, state: &State, zone: FixedOffset, width: us
     match entry {
         Entry::Notice { time, text } => {
             let style = notice_style(state);
-            let prefix = vec![Span::styled(format!("{} -!- ", local_hm(zone, *time)), style)];
+            let prefix = vec![Span::styled(
+                format!("{} -!- ", local_time(&state.settings, zone, *time)),
+                style,
+            )];
             wrap(prefix, sanitize::text(text, Newlines::Mark), style, width, 10)
         }
         Entry::Message(m) => message_lines(m, state, zone, width),
@@ -167,17 +174,23 @@ pub(super) fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset
         None => colors.others,
     }
     .map(super::color);
-    let mut nick_style = Style::default().fg(nick_color.unwrap_or_else(|| name_color(&nick)));
+    let look = Look::of(&state.settings);
+    let theme_color = match m.own {
+        Some(_) => look.own(),
+        None => look.nick(&nick),
+    };
+    let mut nick_style = Style::default().fg(nick_color.unwrap_or(theme_color));
     if m.own.is_some() {
         nick_style = nick_style.add_modifier(Modifier::BOLD);
     }
-    let mention_color = colors.mention.map_or(Color::Yellow, super::color);
+    // A mention shows by its time in reverse video, never by a text colour
+    // that might not read on this background.
     let mut body_style = Style::default();
     if m.mention {
-        body_style = body_style.fg(mention_color).add_modifier(Modifier::BOLD);
+        body_style = body_style.add_modifier(Modifier::BOLD);
     }
     if m.own == Some(Delivery::Pending) {
-        body_style = body_style.fg(Color::Gray).add_modifier(Modifier::DIM);
+        body_style = body_style.add_modifier(Modifier::DIM);
     }
     // History is drawn dimmed: said before this run, or before we came.
     let history = m.origin == Origin::History;
@@ -191,7 +204,10 @@ pub(super) fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset
     if warning.is_some() {
         nick_style = Style::default().fg(Color::Red).add_modifier(Modifier::BOLD);
     }
-    let mut prefix = vec![Span::styled(format!("{} ", local_hm(zone, m.time)), dim())];
+    let mut prefix = vec![Span::styled(
+        format!("{} ", local_time(&state.settings, zone, m.time)),
+        dim(),
+    )];
     match m.kind {
         Kind::Text => {
             prefix.push(Span::raw("<"));
@@ -213,7 +229,7 @@ pub(super) fn message_lines<'a>(m: &'a Message, state: &State, zone: FixedOffset
         prefix.push(Span::raw(" "));
     }
     if m.mention {
-        prefix[0].style = Style::default().fg(Color::Black).bg(mention_color);
+        prefix[0].style = theme::mention_time(colors.mention.map(super::color));
     }
     if let Form::Malformed(why) = &m.form {
         prefix.push(Span::styled(format!("[malformed: {}] ", sanitize::name(why)), dim()));

@@ -16,8 +16,14 @@ mod tests_delivery;
 #[cfg(test)]
 mod tests_help;
 #[cfg(test)]
+mod tests_emoji;
+#[cfg(test)]
+mod tests_look;
+#[cfg(test)]
 mod tests_trust;
+mod theme;
 mod topic;
+pub mod width;
 mod wrap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -54,6 +60,9 @@ pub fn draw(frame: &mut Frame, state: &State, utc_offset: FixedOffset) {
     if state.show_help {
         help::draw(frame, frame.area(), state);
     }
+    if state.settings.color_depth == crate::theme::ColorDepth::Monochrome {
+        theme::strip_colors(frame.buffer_mut());
+    }
 }
 
 fn split_panel(body: Rect, state: &State) -> (Rect, Option<Rect>) {
@@ -66,6 +75,21 @@ fn split_panel(body: Rect, state: &State) -> (Rect, Option<Rect>) {
 
 fn local_hm(utc_offset: FixedOffset, at: DateTime<Utc>) -> String {
     at.with_timezone(&utc_offset).format("%H:%M").to_string()
+}
+
+/// `at` in the configured time format (`--time-format`, checked at start).
+fn local_time(settings: &crate::settings::Settings, utc_offset: FixedOffset, at: DateTime<Utc>) -> String {
+    use std::fmt::Write;
+    let format = match settings.time_format.as_str() {
+        "" => "%H:%M",
+        format => format,
+    };
+    let mut shown = String::new();
+    // An unchecked format (a test's settings) shows the default rather than panicking.
+    if write!(shown, "{}", at.with_timezone(&utc_offset).format(format)).is_err() {
+        return local_hm(utc_offset, at);
+    }
+    shown
 }
 
 fn local_date(utc_offset: FixedOffset, at: DateTime<Utc>) -> NaiveDate {
@@ -97,23 +121,8 @@ pub fn color(configured: crate::settings::Color) -> Color {
     }
 }
 
-/// A stable colour per name, the same in every run and on every client.
+/// A stable colour per name, the same in every run and on every client
+/// (the dark theme's; the UI asks its theme).
 pub fn name_color(name: &str) -> Color {
-    const PALETTE: [Color; 10] = [
-        Color::Red,
-        Color::Green,
-        Color::Yellow,
-        Color::Blue,
-        Color::Magenta,
-        Color::Cyan,
-        Color::LightRed,
-        Color::LightGreen,
-        Color::LightBlue,
-        Color::LightMagenta,
-    ];
-    // FNV-1a: tiny, and stable across Rust versions unlike std's hasher.
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    PALETTE[(hash % PALETTE.len() as u64) as usize]
+    theme::Look::DARK.nick(name)
 }

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use super::name_color;
+use super::theme::{self, Look};
+use super::width::terminal_form;
 use crate::app::people::Person;
 use crate::app::who::last_seen;
 use crate::app::{is_direct, State};
@@ -15,9 +16,7 @@ use crate::protocol::sanitize;
 use crate::protocol::Status;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State, zone: FixedOffset) {
-    let block = Block::default()
-        .borders(Borders::LEFT)
-        .border_style(Style::default().fg(Color::DarkGray));
+    let block = Block::default().borders(Borders::LEFT).border_style(theme::quiet());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let rooms_height = crate::app::layout::rooms_shown(inner.height, state.rooms.len());
@@ -42,19 +41,14 @@ fn room_lines(state: &State) -> Vec<Line<'_>> {
         } else {
             format!("#{}", room.name).into()
         };
+        let label = terminal_form(&label).into_owned();
         let number = if i < 9 { format!("{} ", i + 1) } else { "  ".into() };
-        let mut spans = vec![
-            Span::styled(number, Style::default().fg(Color::DarkGray)),
-            Span::raw(label),
-        ];
+        let mut spans = vec![Span::styled(number, theme::quiet()), Span::raw(label)];
         if state.direct_sealed(&room.name) {
             spans.push(Span::raw(" 🔒"));
         }
         if room.mentioned {
-            spans.push(Span::styled(
-                " @",
-                Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-            ));
+            spans.push(Span::styled(" @", Style::default().add_modifier(Modifier::BOLD)));
         }
         if room.unread > 0 {
             spans.push(Span::styled(
@@ -72,7 +66,7 @@ fn room_lines(state: &State) -> Vec<Line<'_>> {
 }
 
 fn people_lines(state: &State, zone: FixedOffset, height: usize) -> Vec<Line<'_>> {
-    let dim = Style::default().fg(Color::DarkGray);
+    let dim = theme::quiet();
     if !state.presence_known() {
         return vec![
             heading("People".into()),
@@ -120,8 +114,9 @@ fn people_lines(state: &State, zone: FixedOffset, height: usize) -> Vec<Line<'_>
 
 /// `● bob`, `◐ carol`, `○ dave 5 min ago`; names of clients that do not say their rooms end in `?`.
 fn person_line<'a>(person: &Person, state: &State, zone: FixedOffset) -> Line<'a> {
-    let dim = Style::default().fg(Color::DarkGray);
-    let name = sanitize::name(&person.name).into_owned();
+    let dim = theme::quiet();
+    let shown = sanitize::name(&person.name);
+    let name = terminal_form(&shown).into_owned();
     let (dot, dot_style) = match person.status {
         Status::Online => ("● ", Style::default().fg(Color::Green)),
         Status::Away => ("◐ ", Style::default().fg(Color::Yellow)),
@@ -140,7 +135,7 @@ fn person_line<'a>(person: &Person, state: &State, zone: FixedOffset) -> Line<'a
         let seen = last_seen(person.since, state.now, zone);
         spans.push(Span::styled(format!(" {seen}"), dim));
     } else {
-        let color = name_color(&name);
+        let color = Look::of(&state.settings).nick(&shown);
         spans.push(Span::styled(name, Style::default().fg(color)));
         if !person.rooms_known() {
             spans.push(Span::styled(" ?", dim));

@@ -12,11 +12,11 @@ use crate::protocol::payload::{encode_chat, encode_presence};
 use crate::protocol::{Kind, Status};
 use crate::settings::{Mode, Settings};
 
-fn at(h: u32, m: u32) -> DateTime<Utc> {
+pub(super) fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap()
 }
 
-fn state(rooms: &[&str]) -> State {
+pub(super) fn state(rooms: &[&str]) -> State {
     let mut state = State::new(Settings::for_test("alice", rooms, Mode::Tui), at(14, 0), 0);
     state.update(
         Event::Net(NetEvent::Connected {
@@ -38,11 +38,11 @@ fn arrive(state: &mut State, topic: &str, payload: Vec<u8>, now: DateTime<Utc>) 
     state.update(Event::Net(message), now);
 }
 
-fn say(state: &mut State, id: &str, user: &str, text: &str, now: DateTime<Utc>) {
+pub(super) fn say(state: &mut State, id: &str, user: &str, text: &str, now: DateTime<Utc>) {
     arrive(state, "chat/general", encode_chat(id, user, text, now, Kind::Text), now);
 }
 
-fn presence(state: &mut State, user: &str, status: Status, now: DateTime<Utc>) {
+pub(super) fn presence(state: &mut State, user: &str, status: Status, now: DateTime<Utc>) {
     arrive(
         state,
         &format!("presence/{user}"),

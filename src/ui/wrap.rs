@@ -1,5 +1,6 @@
 //! Word wrapping measured in terminal cells: wide CJK and emoji count two,
 //! combining marks zero, exactly as ratatui lays graphemes into the buffer.
+//! Text is laid out in the form it is drawn in (`super::width`).
 //!
 //! The spans borrow the text they show: drawing a frame lays out every
 //! visible message again, and copying each word every frame would cost an
@@ -13,9 +14,8 @@ use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
-pub(super) fn width(s: &str) -> usize {
-    s.graphemes(true).map(UnicodeWidthStr::width).sum()
-}
+pub(super) use super::width::width;
+use super::width::{clusters_width, is_regional_indicator, terminal_form, CLUSTER_BREAK};
 
 /// Continuation indents are cut from this rather than allocated per line.
 const SPACES: &str = "                                        ";
@@ -88,8 +88,7 @@ impl<'a> Builder<'a> {
     /// Places a word too long for any line, grapheme by grapheme.
     fn push_split(&mut self, word: &'a str, style: Style) {
         let mut chunk_start = 0;
-        for (at, g) in word.grapheme_indices(true) {
-            let w = UnicodeWidthStr::width(g);
+        for (at, w) in unbroken_pieces(word) {
             if self.col + w > self.width && self.col > self.indent {
                 self.push(&word[chunk_start..at], style);
                 chunk_start = at;
@@ -101,7 +100,7 @@ impl<'a> Builder<'a> {
     }
 
     fn word(&mut self, word: &'a str, style: Style) {
-        let w = width(word);
+        let w = clusters_width(word);
         let blank = word.trim().is_empty();
         if self.col + w <= self.width {
             self.push(word, style);
@@ -117,6 +116,34 @@ impl<'a> Builder<'a> {
             self.push_split(word, style);
         }
     }
+}
+
+/// Where a word too long for a line may be split, and the cells of each
+/// piece: between grapheme clusters, but never inside a flag or between an
+/// emoji and its skin tone, which the drawn form keeps apart as clusters of
+/// their own behind a zero-width break (`super::width`).
+fn unbroken_pieces(word: &str) -> Vec<(usize, usize)> {
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    let mut after_break = false;
+    // Regional indicators in a row so far: every other one starts a flag.
+    let mut indicators = 0;
+    for (at, g) in word.grapheme_indices(true) {
+        let indicator = g.chars().next().is_some_and(is_regional_indicator);
+        if indicator {
+            indicators += 1;
+        } else if g != CLUSTER_BREAK {
+            indicators = 0;
+        }
+        let starts_flag = indicator && indicators % 2 == 1;
+        let joined = g == CLUSTER_BREAK || (after_break && !starts_flag);
+        after_break = g == CLUSTER_BREAK;
+        let cells = UnicodeWidthStr::width(g);
+        match pieces.last_mut() {
+            Some((_, width)) if joined => *width += cells,
+            _ => pieces.push((at, cells)),
+        }
+    }
+    pieces
 }
 
 /// Drops the spaces a line ends with, taking the trailing run of same-style
@@ -149,6 +176,14 @@ pub(super) fn wrap<'a>(
     width: usize,
     indent: usize,
 ) -> Vec<Line<'a>> {
+    let prefix = prefix.into_iter().map(drawn_span).collect();
+    let body = match body {
+        Cow::Borrowed(body) => terminal_form(body),
+        Cow::Owned(body) => match terminal_form(&body) {
+            Cow::Owned(drawn) => Cow::Owned(drawn),
+            Cow::Borrowed(_) => Cow::Owned(body),
+        },
+    };
     match body {
         Cow::Borrowed(body) => wrap_str(prefix, body, style, width, indent),
         Cow::Owned(body) => wrap_str(prefix, &body, style, width, indent)
@@ -156,6 +191,15 @@ pub(super) fn wrap<'a>(
             .map(owned_line)
             .collect(),
     }
+}
+
+/// `span` in the form it is drawn in, still borrowed when that is the same.
+fn drawn_span(span: Span<'_>) -> Span<'_> {
+    let drawn = match terminal_form(&span.content) {
+        Cow::Owned(drawn) => drawn,
+        Cow::Borrowed(_) => return span,
+    };
+    Span::styled(drawn, span.style)
 }
 
 fn owned_line(line: Line<'_>) -> Line<'static> {
@@ -166,8 +210,27 @@ fn owned_line(line: Line<'_>) -> Line<'static> {
     Line::from(spans.collect::<Vec<_>>())
 }
 
+/// A space a line may break at: not the no-break ones.
+fn is_break_space(c: char) -> bool {
+    c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}')
+}
+
+/// What a line may break between: runs of spaces and runs of everything
+/// else, so punctuation stays with its word (`today?`, `(see`, `well-known`)
+/// as UAX #14 has it. A run too long for a line is split by graphemes.
+fn break_units(paragraph: &str) -> impl Iterator<Item = &str> {
+    let mut rest = paragraph;
+    std::iter::from_fn(move || {
+        let blank = is_break_space(rest.chars().next()?);
+        let end = rest.find(|c| is_break_space(c) != blank).unwrap_or(rest.len());
+        let (unit, tail) = rest.split_at(end);
+        rest = tail;
+        Some(unit)
+    })
+}
+
 fn wrap_str<'a>(prefix: Vec<Span<'a>>, body: &'a str, style: Style, width: usize, indent: usize) -> Vec<Line<'a>> {
-    let col = prefix.iter().map(|s| self::width(&s.content)).sum();
+    let col = prefix.iter().map(|s| clusters_width(&s.content)).sum();
     let width = width.max(1);
     let indent = if indent * 2 > width { 0 } else { indent };
     let mut b = Builder {
@@ -183,8 +246,8 @@ fn wrap_str<'a>(prefix: Vec<Span<'a>>, body: &'a str, style: Style, width: usize
         if i > 0 {
             b.break_line();
         }
-        for word in paragraph.split_word_bounds() {
-            b.word(word, style);
+        for unit in break_units(paragraph) {
+            b.word(unit, style);
         }
     }
     let last = std::mem::take(&mut b.current);
@@ -225,8 +288,9 @@ mod tests {
     fn wide_characters_take_two_cells() {
         let lines = wrap(vec![], "日本語のテキスト".into(), Style::default(), 6, 0);
         assert_eq!(texts(&lines), ["日本語", "のテキ", "スト"]);
+        // Families are drawn as their people (see `super::width`): nine, two a line.
         let emoji = wrap(vec![], "👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧".into(), Style::default(), 4, 0);
-        assert_eq!(emoji.len(), 2);
+        assert_eq!(emoji.len(), 5);
         let combining = wrap(vec![], "e\u{301}e\u{301}e\u{301}".into(), Style::default(), 3, 0);
         assert_eq!(combining.len(), 1);
     }
@@ -286,5 +350,33 @@ mod tests {
             );
             assert_eq!(texts(&borrowed), texts(&owned), "width {w}");
         }
+    }
+
+    #[test]
+    fn punctuation_stays_with_its_word() {
+        let lines = wrap(vec![], "how are you today? (fine)".into(), Style::default(), 16, 0);
+        assert_eq!(texts(&lines), ["how are you", "today? (fine)"]);
+        let lines = wrap(vec![], "it is well-known.".into(), Style::default(), 12, 0);
+        assert_eq!(texts(&lines), ["it is", "well-known."]);
+        // A no-break space holds its neighbours together.
+        let lines = wrap(vec![], "costs 10\u{a0}zł".into(), Style::default(), 8, 0);
+        assert_eq!(texts(&lines), ["costs", "10\u{a0}zł"]);
+    }
+
+    #[test]
+    fn emoji_are_laid_out_in_the_cells_they_are_drawn_in() {
+        // A skin tone takes its own two cells; a joined family is drawn as its people.
+        let lines = wrap(vec![], "👍🏽👍🏽 ok".into(), Style::default(), 8, 0);
+        assert_eq!(texts(&lines), ["👍\u{200b}🏽👍\u{200b}🏽", "ok"]);
+        let lines = wrap(vec![Span::raw("<👩🏽> ")], "❤\u{fe0f}".into(), Style::default(), 20, 0);
+        assert_eq!(texts(&lines), ["<👩\u{200b}🏽> ❤"]);
+    }
+
+    #[test]
+    fn a_long_word_never_splits_a_flag_or_a_skin_tone() {
+        let lines = wrap(vec![], "👍🏽👍🏽👍🏽".into(), Style::default(), 6, 0);
+        assert_eq!(texts(&lines), ["👍\u{200b}🏽", "👍\u{200b}🏽", "👍\u{200b}🏽"]);
+        let lines = wrap(vec![], "a🇵🇱🇩🇪".into(), Style::default(), 4, 0);
+        assert_eq!(texts(&lines), ["a🇵\u{200b}🇱\u{200b}", "🇩\u{200b}🇪"]);
     }
 }
