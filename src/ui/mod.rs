@@ -14,9 +14,9 @@ mod tests_calls;
 #[cfg(test)]
 mod tests_delivery;
 #[cfg(test)]
-mod tests_help;
-#[cfg(test)]
 mod tests_emoji;
+#[cfg(test)]
+mod tests_help;
 #[cfg(test)]
 mod tests_look;
 #[cfg(test)]
