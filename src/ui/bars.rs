@@ -50,15 +50,8 @@ pub(super) fn connection_label(state: &State) -> (String, Color) {
     match &state.conn {
         Conn::Connecting | Conn::Connected { ready: false } => ("connecting…".into(), Color::Yellow),
         Conn::Connected { ready: true } => ("connected".into(), Color::Green),
-        Conn::Reconnecting { at, reason } => {
-            let secs = ((*at - state.now).num_milliseconds().max(0) + 999) / 1000;
-            let when = if secs > 0 {
-                format!("reconnecting in {secs}s")
-            } else {
-                "reconnecting…".into()
-            };
-            (format!("{when} ({})", sanitize::name(reason)), Color::Red)
-        }
+        // One live line: what waits, why the link is down, the next attempt.
+        Conn::Reconnecting { .. } => (state.outage_line().unwrap_or_default(), Color::Red),
     }
 }
 
@@ -86,7 +79,7 @@ pub(super) fn status(frame: &mut Frame, area: Rect, state: &State) {
     // Right after the connection state: a long reason must not push it off a narrow bar.
     if state.is_quitting() && state.draining().is_none() {
         spans.push(Span::styled(" quitting… ·", bar().fg(Color::Yellow)));
-    } else if !state.outbox.is_empty() && !state.is_quitting() {
+    } else if !state.outbox.is_empty() && !state.is_quitting() && state.outage_line().is_none() {
         spans.push(Span::styled(
             format!(" {} waiting to send ·", state.outbox.len()),
             bar().fg(Color::Yellow),

@@ -191,15 +191,21 @@ fn help_overlay() {
 }
 
 #[test]
-fn reconnecting_status_counts_down() {
+fn reconnecting_shows_one_live_line_with_what_waits_first() {
     let mut state = state(&["general"]);
+    presence(&mut state, "bob", Status::Online, at(14, 0));
     let lost = NetEvent::Disconnected {
         server: "localhost:1883".into(),
         reason: "the broker closed the connection".into(),
         retry_in: Duration::from_secs(4),
     };
     state.update(Event::Net(lost), at(14, 10));
-    insta::assert_snapshot!(screen(&state, 100, 8));
+    state.update(Event::Line("are you there?".into()), at(14, 10));
+    state.update(Event::Line("hello?".into()), at(14, 10));
+    let narrowest = screen(&state, 50, 15);
+    let status = narrowest.lines().nth(13).unwrap_or_default();
+    assert!(status.starts_with("\" 2 waiting · connection lost: "), "{status}");
+    at_sizes("reconnecting", &mut state);
 }
 
 #[test]

@@ -54,7 +54,12 @@ impl State {
                         Some(link) => (link.server.clone(), format!(" (MQTT {})", link.version)),
                         None => (self.settings.address(), String::new()),
                     };
-                    let text = format!("{how} to {server} as {}{room}{version}", self.me());
+                    let down = if how == "reconnected" {
+                        self.outage_over()
+                    } else {
+                        String::new()
+                    };
+                    let text = format!("{how} to {server} as {}{room}{version}{down}", self.me());
                     self.notice(text, fx);
                     self.ask_keepers(fx);
                 }
@@ -163,7 +168,7 @@ impl State {
             self.quit_lost_connection(was_connected, fx);
             return;
         }
-        self.notice(format!("{text}; reconnecting in {}", seconds(retry_in)), fx);
+        self.say_outage(&text, retry_in, fx);
         fx.push(Effect::Ticking(true));
     }
 
@@ -311,8 +316,4 @@ impl State {
             sealed,
         }));
     }
-}
-
-fn seconds(d: Duration) -> String {
-    format!("{}s", d.as_secs_f64().ceil() as u64)
 }

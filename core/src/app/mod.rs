@@ -16,6 +16,7 @@ pub mod keymap;
 pub mod keyring;
 pub mod keys;
 pub mod lookalikes;
+mod outage;
 pub mod outbox;
 pub mod people;
 mod presence;
@@ -37,6 +38,8 @@ mod tests_history_keeper;
 mod tests_keys;
 #[cfg(test)]
 mod tests_mqtt5;
+#[cfg(test)]
+mod tests_outage;
 #[cfg(test)]
 mod tests_presence;
 #[cfg(test)]
@@ -142,6 +145,8 @@ pub struct State {
     check_budget: secret::CheckBudget,
     /// Direct messages waiting for the keys of others to arrive.
     held: held::Held,
+    /// When the link last went down, until it is back (one notice per outage).
+    down_since: Option<DateTime<Utc>>,
 }
 
 impl State {
@@ -196,6 +201,7 @@ impl State {
             secret: None,
             check_budget: secret::CheckBudget::default(),
             held: held::Held::default(),
+            down_since: None,
             settings,
         }
     }
