@@ -48,7 +48,7 @@ impl State {
                     self.connected_once = true;
                     let room = self
                         .active_room()
-                        .map(|r| format!(", in #{}", r.name))
+                        .map(|r| format!(", in {}", super::history::shown_room(&r.name)))
                         .unwrap_or_default();
                     let (server, version) = match &self.link {
                         Some(link) => (link.server.clone(), format!(" (MQTT {})", link.version)),

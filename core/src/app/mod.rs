@@ -41,6 +41,8 @@ mod tests_mqtt5;
 #[cfg(test)]
 mod tests_outage;
 #[cfg(test)]
+mod tests_part;
+#[cfg(test)]
 mod tests_presence;
 #[cfg(test)]
 mod tests_quit;
