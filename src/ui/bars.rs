@@ -8,6 +8,7 @@ use ratatui::Frame;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
+use super::title_fit::{fit_title, TitleParts};
 use crate::app::{is_direct, Conn, State};
 use crate::protocol::sanitize;
 
@@ -39,10 +40,19 @@ pub(super) fn title(frame: &mut Frame, area: Rect, state: &State) {
         .filter(|(i, _)| *i != state.active)
         .map(|(_, r)| r.unread)
         .sum();
-    let mut text = format!(" komunikator · {} · {here}", room_label(state));
-    if elsewhere > 0 {
-        text.push_str(&format!(" · {elsewhere} unread elsewhere"));
-    }
+    let mentioned = (state.rooms.iter().enumerate()).any(|(i, r)| i != state.active && r.mentioned);
+    let room_short = match state.active_room() {
+        Some(room) if is_direct(&room.name) => sanitize::name(&room.name).into_owned(),
+        _ => room_label(state),
+    };
+    let parts = TitleParts {
+        room: room_label(state),
+        room_short,
+        here,
+        elsewhere,
+        mentioned,
+    };
+    let text = fit_title(&parts, area.width);
     frame.render_widget(Paragraph::new(text).style(bar()), area);
 }
 

@@ -12,6 +12,7 @@ mod tests;
 mod tests_delivery;
 #[cfg(test)]
 mod tests_trust;
+mod title_fit;
 mod wrap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -21,7 +22,7 @@ use ratatui::Frame;
 
 use crate::app::State;
 
-const PANEL_WIDTH: u16 = 24;
+use crate::app::layout::PANEL_WIDTH;
 
 /// Draws `state` with times shown at `utc_offset`: the terminal edge works
 /// out the local one, so that drawing never asks the machine (and the same

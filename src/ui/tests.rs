@@ -318,3 +318,41 @@ fn hosting_shows_in_the_status_bar() {
     assert!(shown.contains("· hosting 0.0.0.0:1883"), "{shown}");
     assert!(!screen(&self::state(&["general"]), 100, 12).contains("hosting"));
 }
+
+#[test]
+fn who_lists_one_person_per_line_fitted_to_the_pane_at_every_size() {
+    for (width, height) in SIZES {
+        let mut state = state(&["general"]);
+        presence(&mut state, "bob", Status::Online, at(14, 0));
+        let mut away = encode_presence("carol", Status::Away, at(14, 0), "carol");
+        let lunch = r#""message":"at lunch with the whole team, back at three","#;
+        away.splice(1..1, lunch.bytes());
+        arrive(&mut state, "presence/carol", away, at(14, 0));
+        state.update(Event::Resize { width, height }, at(14, 5));
+        state.update(Event::Line("/who *".into()), at(14, 5));
+        let shown = screen(&state, width, height);
+        assert!(shown.contains("◐ carol, away"), "{shown}");
+        insta::assert_snapshot!(format!("who_{width}x{height}"), shown);
+    }
+}
+
+#[test]
+fn a_narrow_title_drops_whole_words_and_keeps_the_unread_count_and_mention() {
+    let mut state = state(&["engineering-team", "rust"]);
+    presence(&mut state, "bob", Status::Online, at(14, 0));
+    for (id, text) in [("1", "anyone?"), ("2", "alice: a question for you")] {
+        let payload = encode_chat(id, "bob", text, at(14, 1), Kind::Text);
+        arrive(&mut state, "chat/rust", payload, at(14, 1));
+    }
+    let narrowest = screen(&state, 50, 15);
+    assert!(
+        narrowest.starts_with("\" #engineering-team · 1 here · 2 unread @ "),
+        "{narrowest}"
+    );
+    let wide = screen(&state, 80, 24);
+    assert!(
+        wide.starts_with("\" komunikator · #engineering-team · 1 here · 2 unread elsewhere (@) "),
+        "{wide}"
+    );
+    at_sizes("unread_elsewhere", &mut state);
+}

@@ -15,6 +15,7 @@ pub mod key;
 pub mod keymap;
 pub mod keyring;
 pub mod keys;
+pub mod layout;
 pub mod lookalikes;
 mod outage;
 pub mod outbox;
@@ -50,6 +51,8 @@ mod tests_quit;
 mod tests_resumed;
 #[cfg(test)]
 mod tests_trust;
+#[cfg(test)]
+mod tests_who;
 mod trust_commands;
 pub mod who;
 
