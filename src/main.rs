@@ -2,7 +2,7 @@ use komunikator::config::{self, Outcome};
 use komunikator::{cli, line, logging, settings::Mode, tui};
 
 fn main() {
-    let settings = settings_or_exit();
+    let mut settings = settings_or_exit();
     if let Some(path) = &settings.log_file {
         if let Err(e) = logging::init(path) {
             eprintln!("komunikator: {e}");
@@ -26,6 +26,7 @@ fn main() {
             std::process::exit(1);
         }
         tracing::info!("hosting a broker on {listen}");
+        settings.reachable = komunikator::serve::interface_addresses();
         if settings.keeper {
             // Late joiners get the rooms' recent history from it.
             let config = komunikator::tasks::keeper_for(&settings, listen);

@@ -61,6 +61,9 @@ pub struct Settings {
     pub keeper: bool,
     /// What this run does: chat, or one of the history's tasks.
     pub task: Task,
+    /// `--serve` on every interface: this machine's addresses others may
+    /// reach, found by the front end (none found: only loopback is told).
+    pub reachable: Vec<IpAddr>,
 }
 
 /// What a run does.

@@ -106,7 +106,7 @@ pub(super) fn status(frame: &mut Frame, area: Rect, state: &State) {
         Span::styled(version, bar()),
         Span::styled(format!("· QoS {} ", s.qos), bar()),
     ]);
-    if let Some(listen) = s.hosting {
+    if let Some(listen) = crate::app::hosting::status_address(s) {
         spans.push(Span::styled(format!("· hosting {listen} "), bar().fg(Color::Cyan)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar()), area);

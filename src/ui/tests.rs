@@ -313,10 +313,18 @@ fn configured_colours_are_used() {
 fn hosting_shows_in_the_status_bar() {
     let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
     settings.hosting = Some("0.0.0.0:1883".parse().unwrap());
-    let state = State::new(settings, at(14, 0), 0);
-    let shown = screen(&state, 100, 12);
-    assert!(shown.contains("· hosting 0.0.0.0:1883"), "{shown}");
+    settings.reachable = vec!["127.0.0.1".parse().unwrap(), "192.168.1.20".parse().unwrap()];
+    let mut state = State::new(settings, at(14, 0), 0);
+    state.update(Event::Started, at(14, 0));
+    let shown = screen(&state, 200, 12);
+    assert!(shown.contains("· hosting 192.168.1.20:1883"), "{shown}");
+    assert!(
+        shown.contains("hosting a broker on 192.168.1.20:1883 (friends: komunikator -s 192.168.1.20 -p 1883 NAME)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("0.0.0.0"), "{shown}");
     assert!(!screen(&self::state(&["general"]), 100, 12).contains("hosting"));
+    at_sizes("hosting", &mut state);
 }
 
 #[test]

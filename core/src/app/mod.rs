@@ -10,6 +10,7 @@ mod connection;
 mod events;
 mod held;
 pub mod history;
+pub mod hosting;
 pub mod input;
 pub mod key;
 pub mod keymap;
