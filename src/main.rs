@@ -2,7 +2,7 @@ use komunikator::config::{self, Outcome};
 use komunikator::{cli, line, logging, settings::Mode, tui};
 
 fn main() {
-    let mut settings = settings_or_exit();
+    let settings = settings_or_exit();
     if let Some(path) = &settings.log_file {
         if let Err(e) = logging::init(path) {
             eprintln!("komunikator: {e}");
@@ -17,6 +17,9 @@ fn main() {
     if let Some(code) = komunikator::tasks::run(&settings) {
         std::process::exit(code);
     }
+    // Hosting fills in where others can reach it.
+    #[cfg(feature = "serve")]
+    let mut settings = settings;
     #[cfg(feature = "serve")]
     if let Some(listen) = settings.hosting {
         // Before the client starts, so that its first connection finds the broker up.
