@@ -130,11 +130,8 @@ async fn front_end(
     let json = matches!(settings.mode, Mode::Line { json: true });
     let mut stdout = Stdout::start(json);
     let notices = Notices::start();
-    if let Some(listen) = settings.hosting {
-        notices.report(&format!(
-            "hosting a broker on {listen}; others join with: komunikator -s <this machine> -p {} NAME",
-            listen.port()
-        ));
+    if let Some(text) = crate::app::hosting::announcement(&settings) {
+        notices.report(&text);
     }
     let input = Input::spawn(std::io::BufReader::with_capacity(64 * 1024, std::io::stdin()));
     let mut stdin_open = true;

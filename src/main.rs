@@ -17,6 +17,9 @@ fn main() {
     if let Some(code) = komunikator::tasks::run(&settings) {
         std::process::exit(code);
     }
+    // Hosting fills in where others can reach it.
+    #[cfg(feature = "serve")]
+    let mut settings = settings;
     #[cfg(feature = "serve")]
     if let Some(listen) = settings.hosting {
         // Before the client starts, so that its first connection finds the broker up.
@@ -26,6 +29,7 @@ fn main() {
             std::process::exit(1);
         }
         tracing::info!("hosting a broker on {listen}");
+        settings.reachable = komunikator::serve::interface_addresses();
         if settings.keeper {
             // Late joiners get the rooms' recent history from it.
             let config = komunikator::tasks::keeper_for(&settings, listen);

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -144,6 +144,27 @@ pub fn start(listen: SocketAddr) -> Result<Hosted, HostError> {
     }
 }
 
+/// This machine's interface addresses (loopback too: the core picks what
+/// to tell others); none when they cannot be read.
+pub fn interface_addresses() -> Vec<IpAddr> {
+    let Ok(interfaces) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
+    interfaces
+        .filter_map(|interface| {
+            let address = interface.address?;
+            let ip = match (address.as_sockaddr_in(), address.as_sockaddr_in6()) {
+                (Some(v4), _) => IpAddr::V4(v4.ip()),
+                (_, Some(v6)) => IpAddr::V6(v6.ip()),
+                _ => return None,
+            };
+            // A link-local IPv6 address needs its interface named to be reached.
+            let link_local = matches!(ip, IpAddr::V6(v6) if v6.is_unicast_link_local());
+            (!link_local).then_some(ip)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +181,11 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn the_interfaces_include_loopback() {
+        // Every machine running the tests has one; finding it shows the listing works.
+        assert!(interface_addresses().iter().any(IpAddr::is_loopback));
     }
 }

@@ -33,6 +33,8 @@ use crate::output::Output;
 use crate::settings::Settings;
 use crate::ui;
 
+mod restore;
+
 /// Shortest time between two frames: about 60 per second.
 const FRAME: Duration = Duration::from_millis(16);
 /// Network events applied before the screen gets a chance to redraw.
@@ -140,7 +142,7 @@ impl Drop for Screen {
         );
         // Everything queued reaches the terminal before it leaves raw mode.
         self.output.finish();
-        let _ = disable_raw_mode();
+        restore::leave_raw_mode(self.output.broken());
     }
 }
 

@@ -25,9 +25,9 @@ fn ui_quitting_with_one_line_waiting(tmux: &Tmux, session: &str, port: u16, extr
     tmux.open_sized(session, &command, 160, 30);
     tmux.wait_screen(session, "the connected status", |s| s.contains(" connected "));
     stop();
-    tmux.wait_screen(session, "the reconnect countdown", |s| s.contains("reconnecting in "));
+    tmux.wait_screen(session, "the reconnect countdown", |s| s.contains(" · retry in "));
     tmux.type_line(session, "typed in the ui while down");
-    tmux.wait_screen(session, "the line waiting", |s| s.contains("1 waiting to send"));
+    tmux.wait_screen(session, "the line waiting", |s| s.contains(" 1 waiting · "));
     tmux.keys(session, &["C-d"]);
     tmux.wait_screen(session, "the quitting status with the line waiting", |s| {
         s.contains("quitting") && s.contains("1 waiting")

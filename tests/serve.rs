@@ -17,9 +17,11 @@ fn serve_hosts_on_every_interface_and_others_join_it() {
         "alice",
         &["--no-tui", "--serve", "-p", &port, "--log-file", log_arg, "alice"],
     );
-    alice.stderr.wait_for("announcing the broker", WAIT, |l| {
-        l.starts_with(&format!("komunikator: hosting a broker on 0.0.0.0:{port}"))
+    // It names where to join: an address of this machine, never the wildcard it listens on.
+    let announced = alice.stderr.wait_for("announcing the broker", WAIT, |l| {
+        l.starts_with("komunikator: hosting a broker on ") && l.ends_with(&format!(" -p {port} NAME)"))
     });
+    assert!(!announced.contains("0.0.0.0"), "{announced}");
     alice.wait_ready();
     let address = format!("127.0.0.1:{port}");
     alice.stderr.wait_for("connected over loopback", WAIT, |l| {

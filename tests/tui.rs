@@ -148,26 +148,56 @@ fn the_full_screen_ui_marks_a_message_sent_only_once_the_broker_acknowledges_it(
     });
 }
 
+/// How many chat notices on `screen` contain `text`.
+fn notices_with(screen: &str, text: &str) -> usize {
+    screen
+        .lines()
+        .filter(|l| l.contains("-!- ") && l.contains(text))
+        .count()
+}
+
 #[test]
-fn the_status_bar_counts_down_while_the_broker_is_down_and_typed_lines_go_out_after() {
+fn an_outage_is_one_notice_and_one_live_status_line_and_typed_lines_go_out_after() {
     let Some(tmux) = Tmux::start() else { return };
     testkit::with_each_broker_mut("tui_reconnect", |broker| {
         tmux.open("down", &ui_command(broker, "alice"));
         tmux.wait_screen("down", "the connected status", |s| s.contains(" connected "));
         broker.stop();
-        tmux.wait_screen("down", "the reconnect countdown with its reason", |s| {
-            s.contains(" reconnecting in ") && s.contains("connection lost")
+        tmux.wait_screen("down", "the live status line with its reason", |s| {
+            s.contains("connection lost: ") && s.contains(" · retry in ")
         });
         tmux.keys("down", &["-l", "typed while down"]);
         tmux.keys("down", &["Enter"]);
-        tmux.wait_screen("down", "the line pending", |s| {
-            s.contains("<alice> typed while down ⧖") && s.contains("1 waiting to send")
+        // Failed retries change the reason to the refused connection: by
+        // then several attempts were made.
+        let screen = tmux.wait_screen("down", "the line pending, counted first on the status line", |s| {
+            s.contains("<alice> typed while down ⧖") && s.lines().any(|l| l.starts_with(" 1 waiting · cannot reach "))
         });
+        assert_eq!(
+            notices_with(&screen, "connection lost"),
+            1,
+            "one notice per drop:\n{screen}"
+        );
+        assert_eq!(
+            notices_with(&screen, "cannot reach"),
+            0,
+            "retries add no notice:\n{screen}"
+        );
+        assert!(
+            !screen.contains("mosquitto -p"),
+            "no broker advice after a connection:\n{screen}"
+        );
         broker.restart();
         let mut bob = Komunikator::join(broker, "bob", &[]);
-        tmux.wait_screen("down", "the line acknowledged after the reconnect", |s| {
+        let screen = tmux.wait_screen("down", "the line acknowledged after the reconnect", |s| {
             s.contains(" connected ") && s.contains("<alice> typed while down ✓")
         });
+        assert_eq!(
+            notices_with(&screen, "reconnected to "),
+            1,
+            "one notice when back:\n{screen}"
+        );
+        assert_eq!(notices_with(&screen, "connection lost"), 1, "{screen}");
         // A line typed now reaches bob, who came after the restart.
         tmux.keys("down", &["-l", "after the restart"]);
         tmux.keys("down", &["Enter"]);

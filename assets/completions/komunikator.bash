@@ -23,7 +23,7 @@ _komunikator() {
 
     case "${cmd}" in
         komunikator)
-            opts="-s -p -r -h -V --server --port --room --no-tui --json --tls --no-tls --ca-file --cert --key --user --password-file --password --config --print-config --serve --bind --keep-history --print-history --search --limit --qos --keep-alive --drain-timeout --topic-prefix --bell --heartbeat --auto-away --mqtt --will-delay --session-expiry --scrollback --no-history --history-days --history-size --no-keeper --log-file --completions --man --help --version"
+            opts="-s -p -r -h -V --server --port --room --no-tui --json --tls --no-tls --ca-file --cert --key --user --password-file --password --config --print-config --serve --bind --keep-history --print-history --search --limit --qos --keep-alive --drain-timeout --topic-prefix --no-bell --heartbeat --auto-away --mqtt --will-delay --session-expiry --scrollback --no-history --history-days --history-size --no-keeper --log-file --notify --theme --time-format --completions --man --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -146,6 +146,18 @@ _komunikator() {
                     return 0
                     ;;
                 --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --theme)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --time-format)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -25,6 +25,9 @@ complete -c komunikator -l scrollback -d 'Messages kept per room in the full-scr
 complete -c komunikator -l history-days -d 'Stored messages older than this many days are deleted; 0 = kept for ever [default: 365]' -r
 complete -c komunikator -l history-size -d 'The local history is kept under this many MiB, the oldest messages going first; 0 = no bound [default: 1024]' -r
 complete -c komunikator -l log-file -d 'Write the log here [default: ~/.local/state/komunikator/komunikator.log]; level from RUST_LOG' -r -F
+complete -c komunikator -l notify -d 'Desktop notifications on mentions and direct messages, through the terminal: osc9, osc777 or off [default: off]' -r
+complete -c komunikator -l theme -d 'Colours for a dark or a light terminal background; auto reads COLORFGBG and falls back to dark [default: auto]' -r
+complete -c komunikator -l time-format -d 'How the times beside messages show: a strftime format at most 12 columns wide, e.g. "%H:%M:%S" or "%I:%M %p" [default: %H:%M]' -r
 complete -c komunikator -l completions -d 'Print the completion script for SHELL and exit (see assets/completions/)' -r -f -a "bash\t''
 elvish\t''
 fish\t''
@@ -37,7 +40,7 @@ complete -c komunikator -l no-tls -d 'Connect without TLS, even if the config fi
 complete -c komunikator -l print-config -d 'Print the effective settings (flags, environment, config file, defaults) and exit'
 complete -c komunikator -l serve -d 'Host the chat: run an MQTT broker inside komunikator on -p PORT and join it; others connect with -s'
 complete -c komunikator -l keep-history -d 'Run a history keeper only, no chat: keep the rooms given with -r (default: every room) and answer late joiners\' history requests'
-complete -c komunikator -l bell -d 'Ring the terminal bell when someone mentions your name'
+complete -c komunikator -l no-bell -d 'Ring no terminal bell when someone mentions your name or writes to you directly [default: it rings]'
 complete -c komunikator -l no-history -d 'Keep no local history: conversations are not stored on disk, and what is stored stays [default: kept]'
 complete -c komunikator -l no-keeper -d 'With --serve: run no history keeper beside the broker (late joiners then see no backlog) [default: a keeper runs]'
 complete -c komunikator -l man -d 'Print the man page (roff) and exit'

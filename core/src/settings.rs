@@ -69,6 +69,9 @@ pub struct Settings {
     pub color_depth: crate::theme::ColorDepth,
     /// strftime format of the times shown beside messages; empty: `%H:%M`.
     pub time_format: String,
+    /// `--serve` on every interface: this machine's addresses others may
+    /// reach, found by the front end (none found: only loopback is told).
+    pub reachable: Vec<IpAddr>,
 }
 
 /// What a run does.

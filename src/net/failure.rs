@@ -37,11 +37,10 @@ pub enum ConnectionFailure {
         in_parens(.detail)
     )]
     HungUpOnMqtt5 { detail: Option<String> },
-    #[error(
-        "connection refused (nothing is listening there: start a broker with `mosquitto -p {port}`{})",
-        HOST_HERE
-    )]
-    NothingListening { port: u16 },
+    /// `advise`: before the first connection, how to start a broker there
+    /// (after one, the broker merely went away and will be back).
+    #[error("connection refused (nothing is listening there{})", broker_advice(*.port, *.advise))]
+    NothingListening { port: u16, advise: bool },
     #[error("unknown host ({0})")]
     UnknownHost(std::io::Error),
     #[error("{0}")]
@@ -101,6 +100,14 @@ const HOST_HERE: &str = if cfg!(feature = "serve") {
 const OVERSIZE_AGAIN: &str = "; it came again right after connecting: most likely a retained message on \
 one of the subscribed topics, which the broker sends on every connect (its operator can clear it with \
 `mosquitto_pub -r -n -t TOPIC`)";
+
+fn broker_advice(port: u16, advise: bool) -> String {
+    if advise {
+        format!(": start a broker with `mosquitto -p {port}`{HOST_HERE}")
+    } else {
+        String::new()
+    }
+}
 
 fn in_parens(detail: &Option<String>) -> String {
     detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
@@ -283,7 +290,10 @@ fn tls_or_hang_up(
 /// Connecting failed at the socket.
 fn of_io(e: std::io::Error, context: &Context) -> ConnectionFailure {
     if e.kind() == std::io::ErrorKind::ConnectionRefused {
-        ConnectionFailure::NothingListening { port: context.port }
+        ConnectionFailure::NothingListening {
+            port: context.port,
+            advise: !context.ever_connected,
+        }
     } else if e.raw_os_error().is_none() {
         // Connecting fails with an OS error code; only the host lookup
         // (getaddrinfo, or no address at all) fails without one.
@@ -439,6 +449,18 @@ mod tests {
                 && nobody_there.contains("`mosquitto -p 1884`")
                 && !nobody_there.contains("login"),
             "{nobody_there}"
+        );
+        let (gone_again, _) = explain(
+            down(),
+            &Context {
+                port: 1884,
+                ever_connected: true,
+                ..Context::default()
+            },
+        );
+        assert_eq!(
+            gone_again, "connection refused (nothing is listening there)",
+            "no advice to start a broker once one was reached"
         );
     }
 

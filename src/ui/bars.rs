@@ -8,6 +8,7 @@ use ratatui::Frame;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
+use super::title_fit::{fit_title, TitleParts};
 use crate::app::{is_direct, Conn, State};
 use crate::protocol::sanitize;
 
@@ -39,20 +40,23 @@ pub(super) fn title(frame: &mut Frame, area: Rect, state: &State) {
         .filter(|(i, _)| *i != state.active)
         .map(|(_, r)| r.unread)
         .sum();
-    let mut text = format!(" komunikator · {} · {here}", room_label(state));
-    if elsewhere > 0 {
-        text.push_str(&format!(" · {elsewhere} unread elsewhere"));
-    }
-    let calling: usize = state
-        .rooms
-        .iter()
-        .enumerate()
+    // Mentions and direct messages waiting in the other rooms.
+    let calls: usize = (state.rooms.iter().enumerate())
         .filter(|(i, _)| *i != state.active)
         .map(|(_, r)| r.mentions)
         .sum();
-    if calling > 0 {
-        text.push_str(&format!(" · @{calling} for you"));
-    }
+    let room_short = match state.active_room() {
+        Some(room) if is_direct(&room.name) => sanitize::name(&room.name).into_owned(),
+        _ => room_label(state),
+    };
+    let parts = TitleParts {
+        room: room_label(state),
+        room_short,
+        here,
+        elsewhere,
+        calls,
+    };
+    let text = fit_title(&parts, area.width);
     frame.render_widget(Paragraph::new(text).style(bar()), area);
 }
 
@@ -60,15 +64,8 @@ pub(super) fn connection_label(state: &State) -> (String, Color) {
     match &state.conn {
         Conn::Connecting | Conn::Connected { ready: false } => ("connecting…".into(), Color::Yellow),
         Conn::Connected { ready: true } => ("connected".into(), Color::Green),
-        Conn::Reconnecting { at, reason } => {
-            let secs = ((*at - state.now).num_milliseconds().max(0) + 999) / 1000;
-            let when = if secs > 0 {
-                format!("reconnecting in {secs}s")
-            } else {
-                "reconnecting…".into()
-            };
-            (format!("{when} ({})", sanitize::name(reason)), Color::Red)
-        }
+        // One live line: what waits, why the link is down, the next attempt.
+        Conn::Reconnecting { .. } => (state.outage_line().unwrap_or_default(), Color::Red),
     }
 }
 
@@ -96,7 +93,7 @@ pub(super) fn status(frame: &mut Frame, area: Rect, state: &State) {
     // Right after the connection state: a long reason must not push it off a narrow bar.
     if state.is_quitting() && state.draining().is_none() {
         spans.push(Span::styled(" quitting… ·", bar().fg(Color::Yellow)));
-    } else if !state.outbox.is_empty() && !state.is_quitting() {
+    } else if !state.outbox.is_empty() && !state.is_quitting() && state.outage_line().is_none() {
         spans.push(Span::styled(
             format!(" {} waiting to send ·", state.outbox.len()),
             bar().fg(Color::Yellow),
@@ -113,7 +110,7 @@ pub(super) fn status(frame: &mut Frame, area: Rect, state: &State) {
         Span::styled(version, bar()),
         Span::styled(format!("· QoS {} ", s.qos), bar()),
     ]);
-    if let Some(listen) = s.hosting {
+    if let Some(listen) = crate::app::hosting::status_address(s) {
         spans.push(Span::styled(format!("· hosting {listen} "), bar().fg(Color::Cyan)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar()), area);

@@ -22,6 +22,7 @@ mod tests_look;
 #[cfg(test)]
 mod tests_trust;
 mod theme;
+mod title_fit;
 mod topic;
 pub mod width;
 mod wrap;

@@ -191,15 +191,21 @@ fn help_overlay() {
 }
 
 #[test]
-fn reconnecting_status_counts_down() {
+fn reconnecting_shows_one_live_line_with_what_waits_first() {
     let mut state = state(&["general"]);
+    presence(&mut state, "bob", Status::Online, at(14, 0));
     let lost = NetEvent::Disconnected {
         server: "localhost:1883".into(),
         reason: "the broker closed the connection".into(),
         retry_in: Duration::from_secs(4),
     };
     state.update(Event::Net(lost), at(14, 10));
-    insta::assert_snapshot!(screen(&state, 100, 8));
+    state.update(Event::Line("are you there?".into()), at(14, 10));
+    state.update(Event::Line("hello?".into()), at(14, 10));
+    let narrowest = screen(&state, 50, 15);
+    let status = narrowest.lines().nth(13).unwrap_or_default();
+    assert!(status.starts_with("\" 2 waiting · connection lost: "), "{status}");
+    at_sizes("reconnecting", &mut state);
 }
 
 #[test]
@@ -307,10 +313,56 @@ fn configured_colours_are_used() {
 fn hosting_shows_in_the_status_bar() {
     let mut settings = Settings::for_test("alice", &["general"], Mode::Tui);
     settings.hosting = Some("0.0.0.0:1883".parse().unwrap());
-    let state = State::new(settings, at(14, 0), 0);
-    let shown = screen(&state, 100, 12);
-    assert!(shown.contains("· hosting 0.0.0.0:1883"), "{shown}");
+    settings.reachable = vec!["127.0.0.1".parse().unwrap(), "192.168.1.20".parse().unwrap()];
+    let mut state = State::new(settings, at(14, 0), 0);
+    state.update(Event::Started, at(14, 0));
+    let shown = screen(&state, 200, 12);
+    assert!(shown.contains("· hosting 192.168.1.20:1883"), "{shown}");
+    assert!(
+        shown.contains("hosting a broker on 192.168.1.20:1883 (friends: komunikator -s 192.168.1.20 -p 1883 NAME)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("0.0.0.0"), "{shown}");
     assert!(!screen(&self::state(&["general"]), 100, 12).contains("hosting"));
+    at_sizes("hosting", &mut state);
+}
+
+#[test]
+fn who_lists_one_person_per_line_fitted_to_the_pane_at_every_size() {
+    for (width, height) in SIZES {
+        let mut state = state(&["general"]);
+        presence(&mut state, "bob", Status::Online, at(14, 0));
+        let mut away = encode_presence("carol", Status::Away, at(14, 0), "carol");
+        let lunch = r#""message":"at lunch with the whole team, back at three","#;
+        away.splice(1..1, lunch.bytes());
+        arrive(&mut state, "presence/carol", away, at(14, 0));
+        state.update(Event::Resize { width, height }, at(14, 5));
+        state.update(Event::Line("/who *".into()), at(14, 5));
+        let shown = screen(&state, width, height);
+        assert!(shown.contains("◐ carol, away"), "{shown}");
+        insta::assert_snapshot!(format!("who_{width}x{height}"), shown);
+    }
+}
+
+#[test]
+fn a_narrow_title_drops_whole_words_and_keeps_the_unread_count_and_mention() {
+    let mut state = state(&["engineering-team", "rust"]);
+    presence(&mut state, "bob", Status::Online, at(14, 0));
+    for (id, text) in [("1", "anyone?"), ("2", "alice: a question for you")] {
+        let payload = encode_chat(id, "bob", text, at(14, 1), Kind::Text);
+        arrive(&mut state, "chat/rust", payload, at(14, 1));
+    }
+    let narrowest = screen(&state, 50, 15);
+    assert!(
+        narrowest.starts_with("\" #engineering-team · 1 here · 2 unread @1 "),
+        "{narrowest}"
+    );
+    let wide = screen(&state, 80, 24);
+    assert!(
+        wide.starts_with("\" komunikator · #engineering-team · 1 here · 2 unread elsewhere · @1 for you "),
+        "{wide}"
+    );
+    at_sizes("unread_elsewhere", &mut state);
 }
 
 #[test]

@@ -18,12 +18,12 @@ pub(super) fn of(state: &State) -> Option<&RoomTopic> {
 
 /// Rows the topic takes: none without one, so other screens stay as they are.
 pub(super) fn rows(state: &State) -> u16 {
-    u16::from(of(state).is_some())
+    state.topic_rows()
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let Some(topic) = of(state) else { return };
-    let dim = Style::default().fg(Color::DarkGray);
+    let dim = Style::default().add_modifier(Modifier::DIM);
     let warn = topic.verdict.is_suspect();
     let by = format!(" · {}", topic.set_by());
     let text = topic.shown_text();

@@ -48,13 +48,18 @@ impl State {
                     self.connected_once = true;
                     let room = self
                         .active_room()
-                        .map(|r| format!(", in #{}", r.name))
+                        .map(|r| format!(", in {}", super::history::shown_room(&r.name)))
                         .unwrap_or_default();
                     let (server, version) = match &self.link {
                         Some(link) => (link.server.clone(), format!(" (MQTT {})", link.version)),
                         None => (self.settings.address(), String::new()),
                     };
-                    let text = format!("{how} to {server} as {}{room}{version}", self.me());
+                    let down = if how == "reconnected" {
+                        self.outage_over()
+                    } else {
+                        String::new()
+                    };
+                    let text = format!("{how} to {server} as {}{room}{version}{down}", self.me());
                     self.notice(text, fx);
                     self.ask_keepers(fx);
                 }
@@ -170,7 +175,7 @@ impl State {
             self.quit_lost_connection(was_connected, fx);
             return;
         }
-        self.notice(format!("{text}; reconnecting in {}", seconds(retry_in)), fx);
+        self.say_outage(&text, retry_in, fx);
         fx.push(Effect::Ticking(true));
     }
 
@@ -318,8 +323,4 @@ impl State {
             sealed,
         }));
     }
-}
-
-fn seconds(d: Duration) -> String {
-    format!("{}s", d.as_secs_f64().ceil() as u64)
 }

@@ -145,6 +145,7 @@ impl State {
 
     /// The front end is up: each room shows its latest history (the UI).
     pub(super) fn started(&mut self, fx: &mut Vec<Effect>) {
+        self.announce_hosting(fx);
         if !self.keeps_history() || self.line_mode() {
             return;
         }

@@ -13,6 +13,7 @@ mod events;
 mod held;
 pub mod help;
 pub mod history;
+pub mod hosting;
 pub mod input;
 pub mod key;
 pub mod keymap;
@@ -21,6 +22,7 @@ pub mod keys;
 pub mod layout;
 pub mod lookalikes;
 pub mod notify;
+mod outage;
 pub mod outbox;
 pub mod people;
 mod presence;
@@ -51,6 +53,10 @@ mod tests_mqtt5;
 #[cfg(test)]
 mod tests_navigation;
 #[cfg(test)]
+mod tests_outage;
+#[cfg(test)]
+mod tests_part;
+#[cfg(test)]
 mod tests_presence;
 #[cfg(test)]
 mod tests_quit;
@@ -60,6 +66,8 @@ mod tests_resumed;
 mod tests_topic;
 #[cfg(test)]
 mod tests_trust;
+#[cfg(test)]
+mod tests_who;
 mod trust_commands;
 pub mod who;
 
@@ -161,6 +169,8 @@ pub struct State {
     check_budget: secret::CheckBudget,
     /// Direct messages waiting for the keys of others to arrive.
     held: held::Held,
+    /// When the link last went down, until it is back (one notice per outage).
+    down_since: Option<DateTime<Utc>>,
 }
 
 impl State {
@@ -217,6 +227,7 @@ impl State {
             secret: None,
             check_budget: secret::CheckBudget::default(),
             held: held::Held::default(),
+            down_since: None,
             settings,
         }
     }

@@ -1,6 +1,7 @@
 //! Running a command the user typed, and opening and leaving rooms.
 
 use super::command::{self, Command};
+use super::history::shown_room;
 use super::room::Room;
 use super::{is_direct, Conn, Effect, State, MAX_DIRECT};
 use crate::protocol::payload::Kind;
@@ -129,7 +130,7 @@ impl State {
             None => (self.active < self.rooms.len()).then_some(self.active),
         };
         let Some(index) = index else {
-            let what = name.map(|n| format!("#{n}")).unwrap_or_else(|| "any room".into());
+            let what = name.map(|n| shown_room(&n)).unwrap_or_else(|| "any room".into());
             self.notice(format!("you are not in {what}"), fx);
             return;
         };
@@ -141,7 +142,9 @@ impl State {
         if self.active > index || self.active >= self.rooms.len() {
             self.active = self.active.saturating_sub(1);
         }
-        self.notice(format!("left #{}", room.name), fx);
+        // Where we land is read, as when switching to it.
+        super::keys::switch_to(self, self.active);
+        self.notice(format!("left {}", shown_room(&room.name)), fx);
         if !is_direct(&room.name) {
             self.presence_changed(fx);
         }

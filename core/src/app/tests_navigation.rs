@@ -133,3 +133,18 @@ fn leaving_a_room_by_key_click_or_join_sets_its_read_marker() {
         assert_eq!(state.rooms[0].unread_mark().map(|m| m.index), Some(read), "{how}");
     }
 }
+
+#[test]
+fn a_topic_line_under_the_title_moves_the_rooms_a_row_down_for_clicks_too() {
+    let mut state = with_unread(&[]);
+    state.update(Event::Resize { width: 80, height: 24 }, t0());
+    // Row 3 is the second room ("Rooms" heading on row 1) without a topic.
+    assert_eq!(layout::room_at(&state, 60, 3), Some(1));
+    let topic = crate::protocol::payload::encode_topic("general", "bob", "release on Friday", t0());
+    arrive(&mut state, "topic/general", &topic);
+    assert!(state.rooms[0].topic.is_some(), "the topic arrived");
+    assert_eq!(state.rows_above_body(), 2);
+    assert_eq!(layout::room_at(&state, 60, 3), Some(0));
+    assert_eq!(layout::room_at(&state, 60, 4), Some(1));
+    assert_eq!(layout::room_at(&state, 60, 2), None, "the heading");
+}

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 
+use super::layout::fitted;
 use super::people::{Departure, Person};
 use super::{is_direct, Effect, State};
 use crate::protocol::{sanitize, validate_room, Status};
@@ -40,8 +41,19 @@ impl State {
         if people.is_empty() {
             lines[0] = format!("{title}: nobody here (/who * lists everyone seen)");
         }
+        // One person per line: an entry too wide for the pane loses its
+        // details (then the end of its name) rather than wrapping.
+        let columns = self.notice_columns();
         for person in people.iter().take(MAX_LISTED) {
-            lines.push(format!("  {}", entry(person, self.now, self.zone)));
+            let full = entry(person, self.now, self.zone);
+            let shown = match columns {
+                Some(columns) => {
+                    let forms = [full, short_entry(person, self.now, self.zone)];
+                    fitted(&forms, columns.saturating_sub(2))
+                }
+                None => full,
+            };
+            lines.push(format!("  {shown}"));
         }
         if people.len() > MAX_LISTED {
             lines.push(format!("  … and {} more", people.len() - MAX_LISTED));
@@ -89,6 +101,17 @@ pub fn entry(person: &Person, now: DateTime<Utc>, zone: FixedOffset) -> String {
         text.push_str(" (rooms unknown)");
     }
     text
+}
+
+/// One person in a few words, for a narrow pane: `● bob`, `◐ carol, away`, `○ dave, 5 min ago`.
+pub fn short_entry(person: &Person, now: DateTime<Utc>, zone: FixedOffset) -> String {
+    let name = sanitize::name(&person.name);
+    let mark = mark(person.status);
+    match person.status {
+        Status::Online => format!("{mark} {name}"),
+        Status::Away => format!("{mark} {name}, away"),
+        Status::Offline => format!("{mark} {name}, {}", last_seen(person.since, now, zone)),
+    }
 }
 
 /// "just now", "5 min ago", "at 14:02" (today), "yesterday 14:02", "Mon 14:02", "2026-11-20".
