@@ -13,11 +13,10 @@ use std::time::Duration;
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event as TermEvent,
-    EventStream, MouseEventKind,
+    MouseEventKind,
 };
 use crossterm::execute;
 use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
-use futures_util::StreamExt;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use tokio::signal::unix::{signal, SignalKind};
@@ -32,7 +31,9 @@ use crate::net::{self, Handle};
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::ui;
+use keyboard::Input;
 
+mod keyboard;
 mod restore;
 
 /// Shortest time between two frames: about 60 per second.
@@ -293,7 +294,7 @@ async fn event_loop(
     let mut sigterm = signal(SignalKind::terminate()).expect("SIGTERM handler");
     let mut sighup = signal(SignalKind::hangup()).expect("SIGHUP handler");
     let mut sigint = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    let mut keys = EventStream::new();
+    let mut keys = keyboard::spawn();
     let mut state = State::new(settings, chrono::Utc::now(), fastrand::u64(..));
     state.zone = chrono::Offset::fix(chrono::Local::now().offset());
     prepared.arm(&mut state);
@@ -335,9 +336,13 @@ async fn event_loop(
             let quit_at = instant_of(state.quit_deadline());
             let wake_at = instant_of(state.wake_at());
             let event = tokio::select! {
-                Some(Ok(ev)) = keys.next() => match term_event(ev) {
-                    Some(event) => event,
-                    None => continue,
+                Some(input) = keys.recv() => match input {
+                    Input::Event(ev) => match term_event(ev) {
+                        Some(event) => event,
+                        None => continue,
+                    },
+                    // Nobody is there to read or type any more: as SIGHUP.
+                    Input::Gone => Event::Quit,
                 },
                 Some(net) = net_rx.recv() => Event::Net(net),
                 _ = ticker.tick(), if ticking => Event::Tick,
